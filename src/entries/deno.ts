@@ -1,0 +1,69 @@
+/**
+ * Deno entry (`deno task dev`, self-hosting, Deno Deploy): reads the environment once, opens the
+ * embedded defaults where nothing is configured, migrates, starts the job runner and serves.
+ */
+import { createApp } from "../app.ts";
+import { ConfigError, parseConfig } from "../config.ts";
+import { createObservability } from "../observability/observability.ts";
+import { assembleServices } from "../platform/assemble-services.ts";
+import { LocalRealtime } from "../platform/realtime/local-realtime.ts";
+import { withDevSecrets } from "./dev-secrets.ts";
+import { openDatabase } from "./open-database.ts";
+
+async function main(): Promise<void> {
+  const raw = Deno.env.toObject();
+  let config;
+  try {
+    config = parseConfig(await withDevSecrets(raw, raw.DATA_DIR ?? ".data"));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      // The logger depends on the config that just failed; stderr is all there is.
+      // deno-lint-ignore no-console
+      console.error(err.message);
+      Deno.exit(1);
+    }
+    throw err;
+  }
+  const obs = createObservability({ level: config.logLevel });
+  const database = await openDatabase(config.database);
+  const services = assembleServices(config, database, obs, { realtime: new LocalRealtime() });
+  const app = createApp(services);
+  services.runner?.start();
+
+  // Hono's executionCtx throws when absent (known-pitfalls D.1); give it Deno's equivalent.
+  const executionCtx = {
+    waitUntil(p: Promise<unknown>) {
+      p.catch((err) => obs.log.error("background task failed", { error: err }));
+    },
+    passThroughOnException() {},
+    props: {},
+  };
+
+  const server = Deno.serve({
+    port: config.port,
+    onListen: ({ hostname, port }) =>
+      obs.log.info("listening", {
+        url: `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`,
+        docs: `${config.publicBaseUrl}/docs`,
+        database: database.kind,
+        kv: services.kv.kind,
+        jobs: services.jobs.kind,
+        env: config.env,
+      }),
+  }, (req, info) => {
+    const addr = info.remoteAddr as Deno.NetAddr;
+    return app.fetch(req, { clientIp: addr.hostname }, executionCtx);
+  });
+
+  const shutdown = async () => {
+    obs.log.info("shutting down");
+    await server.shutdown();
+    await services.runner?.stop();
+    await database.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,21 @@
+import type { Logger } from "../observability/logger.ts";
+import type { TraceContext } from "../observability/tracing.ts";
+import type { Services } from "../services.ts";
+import type { Principal } from "../auth/principal.ts";
+
+/** What each runtime entry passes as Hono's `env` (never the process environment). */
+export interface AppBindings {
+  /** The caller's address as the runtime saw it (Deno's remoteAddr, Cloudflare's header). */
+  clientIp?: string;
+}
+
+export interface AppVariables {
+  services: Services;
+  requestId: string;
+  trace: TraceContext;
+  log: Logger;
+  /** Set by `authenticate` on protected routes. */
+  principal?: Principal;
+}
+
+export type AppEnv = { Bindings: AppBindings; Variables: AppVariables };

@@ -1,0 +1,71 @@
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { authenticate, requirePermission } from "../auth/authenticate.ts";
+import type { Permission } from "../auth/permissions.ts";
+import type { AppEnv } from "./app-env.ts";
+import { problemResponse } from "./openapi-schemas.ts";
+
+/**
+ * Who may call a route, declared once in its definition. The same declaration drives the
+ * middleware that enforces it, the OpenAPI `security` and the `x-pytake-access` extension that
+ * the security sweep test reads.
+ */
+export type Access =
+  | { permission: Permission }
+  | { public: true }
+  /** Authenticated by a signature over the body (QStash, Meta, Evolution, ERPs), not a token. */
+  | { signature: string };
+
+type Definition = Omit<RouteConfig, "security" | "middleware"> & {
+  operationId: string;
+  summary: string;
+  tags: string[];
+  /** Runs after authentication and before input validation (a signature check, say). */
+  middleware?: MiddlewareHandler<AppEnv>[];
+};
+
+export function defineRoute<const R extends Definition>(access: Access, route: R) {
+  const protectedRoute = "permission" in access;
+  const middleware: MiddlewareHandler<AppEnv>[] = [
+    ...(protectedRoute ? [authenticate, requirePermission(access.permission)] : []),
+    ...(route.middleware ?? []),
+  ];
+  const req = route.request;
+  const takesInput = Boolean(req?.body || req?.query || req?.params || req?.headers);
+  const responses = {
+    ...(req?.body
+      ? {
+        400: problemResponse("Malformed JSON body."),
+        413: problemResponse("Body larger than allowed."),
+        415: problemResponse("Unsupported `Content-Type`."),
+      }
+      : {}),
+    ...(protectedRoute
+      ? {
+        401: problemResponse("Missing, invalid, expired or revoked credentials."),
+        403: problemResponse("Authenticated, but lacking the permission or the tenant is suspended."),
+        429: problemResponse("Rate limit exceeded; see `Retry-After`."),
+      }
+      : {}),
+    ...("signature" in access ? { 401: problemResponse("Missing or invalid signature.") } : {}),
+    ...(req?.params ? { 404: problemResponse("No such resource in the caller's tenant.") } : {}),
+    ...(takesInput ? { 422: problemResponse("Invalid input; `errors` lists each field.") } : {}),
+    500: problemResponse("Unexpected error; quote `request_id` when reporting it."),
+    503: problemResponse("A backing service is unavailable; retry later."),
+    ...route.responses,
+  };
+  const config = {
+    ...route,
+    responses,
+    ...(protectedRoute ? { security: [{ bearerAuth: [] }] } : { security: [] }),
+    "x-pytake-access": protectedRoute
+      ? { permission: access.permission }
+      : "signature" in access
+      ? { signature: access.signature }
+      : { public: true },
+    middleware,
+  };
+  return createRoute(config as typeof config & R & { middleware: MiddlewareHandler<AppEnv>[] }) as
+    & R
+    & { middleware: MiddlewareHandler<AppEnv>[] };
+}

@@ -1,0 +1,123 @@
+/**
+ * RFC 9457 problem details: the one error shape of the API (DESIGN §5).
+ *
+ * Domain code returns failures as values (`Failure`); the HTTP edge turns them into an `ApiError`,
+ * which `onError` renders. The code → status table below is the only place that maps the two.
+ */
+
+export const problemStatus = {
+  bad_request: 400,
+  malformed_json: 400,
+  unauthorized: 401,
+  invalid_signature: 401,
+  forbidden: 403,
+  tenant_suspended: 403,
+  account_locked: 423,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  window_closed: 409,
+  gone: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  quota_exceeded: 429,
+  rate_limited: 429,
+  /** QStash's own status for "do not retry this message". */
+  not_retryable: 489,
+  internal_error: 500,
+  bad_gateway: 502,
+  service_unavailable: 503,
+} as const;
+
+export type ProblemCode = keyof typeof problemStatus;
+
+const titles: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  410: "Gone",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  423: "Locked",
+  429: "Too Many Requests",
+  489: "Not Retryable",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
+
+export function statusTitle(status: number): string {
+  return titles[status] ?? "Error";
+}
+
+/** Where the code of a problem is explained; stable, so clients may switch on it. */
+export const PROBLEM_TYPE_BASE = "https://pytake.dev/problems/";
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  request_id: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+/** An expected failure, returned as a value by domain code. */
+export interface Failure {
+  code: ProblemCode;
+  detail: string;
+  errors?: FieldError[];
+  /** Extra members of the problem (`limit` of a quota, `existing_id` of a conflict, …). */
+  extensions?: Record<string, unknown>;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly options: {
+      errors?: FieldError[];
+      extensions?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    } = {},
+  ) {
+    super(detail);
+    this.name = "ApiError";
+    this.status = problemStatus[code];
+  }
+
+  static from(failure: Failure): ApiError {
+    return new ApiError(failure.code, failure.detail, {
+      errors: failure.errors,
+      extensions: failure.extensions,
+    });
+  }
+
+  body(requestId: string): ProblemBody {
+    return {
+      type: PROBLEM_TYPE_BASE + this.code,
+      title: statusTitle(this.status),
+      status: this.status,
+      detail: this.detail,
+      code: this.code,
+      request_id: requestId,
+      ...(this.options.errors ? { errors: this.options.errors } : {}),
+      ...this.options.extensions,
+    };
+  }
+}
+
+export const notFound = (what: string): ApiError => new ApiError("not_found", `${what} not found`);

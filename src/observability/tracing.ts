@@ -1,0 +1,82 @@
+import { RingBuffer } from "./ring-buffer.ts";
+
+/** W3C Trace Context (https://www.w3.org/TR/trace-context/). */
+export interface TraceContext {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  sampled: boolean;
+}
+
+export interface Span {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  kind: "server" | "client" | "internal";
+  start_time: string;
+  duration_ms: number;
+  status: "ok" | "error";
+  attributes: Record<string, string | number | boolean>;
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+function randomHex(bytes: number): string {
+  const b = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** Continues the caller's trace when its header is valid, otherwise starts a new one. */
+export function continueTrace(header: string | undefined | null): TraceContext {
+  const m = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
+  // Version ff is forbidden and all-zero ids are invalid (spec §3.2.2.3/§3.2.2.4).
+  if (m && m[1] !== "ff" && !/^0+$/.test(m[2]) && !/^0+$/.test(m[3])) {
+    return {
+      traceId: m[2],
+      parentSpanId: m[3],
+      spanId: randomHex(8),
+      sampled: (parseInt(m[4], 16) & 1) === 1,
+    };
+  }
+  return { traceId: randomHex(16), spanId: randomHex(8), sampled: true };
+}
+
+export function childOf(parent: TraceContext): TraceContext {
+  return {
+    traceId: parent.traceId,
+    parentSpanId: parent.spanId,
+    spanId: randomHex(8),
+    sampled: parent.sampled,
+  };
+}
+
+export function formatTraceparent(t: TraceContext): string {
+  return `00-${t.traceId}-${t.spanId}-${t.sampled ? "01" : "00"}`;
+}
+
+/** Recent spans, bounded in memory. */
+export class SpanStore {
+  readonly recent: RingBuffer<Span>;
+  constructor(capacity = 500) {
+    this.recent = new RingBuffer(capacity);
+  }
+
+  record(span: Span): void {
+    this.recent.push(span);
+  }
+
+  query(
+    filter: { traceId?: string; minDurationMs?: number; status?: "ok" | "error"; limit: number },
+  ): Span[] {
+    const out: Span[] = [];
+    for (const s of this.recent.newest()) {
+      if (filter.traceId && s.trace_id !== filter.traceId) continue;
+      if (filter.minDurationMs !== undefined && s.duration_ms < filter.minDurationMs) continue;
+      if (filter.status && s.status !== filter.status) continue;
+      out.push(s);
+      if (out.length >= filter.limit) break;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Config } from "../config.ts";
+import type { Observability } from "../observability/observability.ts";
+import { type Clock, type Services, systemClock } from "../services.ts";
+import type { Database } from "./db/database.ts";
+import { JobRegistry } from "./jobs/jobs.ts";
+import { LocalJobRunner, type LocalJobRunnerOptions } from "./jobs/local-job-runner.ts";
+import { QStashJobQueue } from "./jobs/qstash-jobs.ts";
+import { MemoryKV } from "./kv/memory-kv.ts";
+import { createUpstashRedis, UpstashKV } from "./kv/upstash-kv.ts";
+import { OutboxMailer } from "./mail/mailer.ts";
+import { MemoryRateLimiter } from "./rate-limit/memory-rate-limiter.ts";
+import { UpstashRateLimiter } from "./rate-limit/upstash-rate-limiter.ts";
+import type { Realtime } from "./realtime/realtime.ts";
+
+export interface AssembledServices extends Services {
+  /** Present when jobs run in this process (no QStash configured); the entry starts it. */
+  runner?: LocalJobRunner;
+}
+
+/**
+ * Picks each port's adapter from the config: the real service when its variables are set, the
+ * embedded default otherwise (DESIGN §3). Shared by the Deno and Worker entries; only opening the
+ * database differs between them.
+ */
+export function assembleServices(
+  config: Config,
+  database: Database,
+  obs: Observability,
+  opts: { realtime: Realtime; clock?: Clock; runner?: LocalJobRunnerOptions },
+): AssembledServices {
+  const clock = opts.clock ?? systemClock;
+  const now = () => clock.now().getTime();
+  const redis = config.upstashRedis ? createUpstashRedis(config.upstashRedis) : undefined;
+  const kv = redis ? new UpstashKV(redis, "pytake:") : new MemoryKV(now);
+  const rateLimiter = redis ? new UpstashRateLimiter(redis, obs.log) : new MemoryRateLimiter(now);
+  const jobRegistry = new JobRegistry();
+  const runner = config.qstash ? undefined : new LocalJobRunner(database, jobRegistry, obs.log, obs.metrics, {
+    now: () => clock.now(),
+    ...opts.runner,
+  });
+  const jobs = config.qstash ? new QStashJobQueue(config.qstash, config.publicBaseUrl, jobRegistry) : runner!;
+  const mailer = new OutboxMailer(database, obs.log, { logBodies: config.env !== "production" });
+  return {
+    config,
+    database,
+    kv,
+    rateLimiter,
+    jobs,
+    jobRegistry,
+    mailer,
+    realtime: opts.realtime,
+    obs,
+    clock,
+    runner,
+  };
+}

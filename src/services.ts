@@ -1,0 +1,31 @@
+import type { Config } from "./config.ts";
+import type { Observability } from "./observability/observability.ts";
+import type { Database } from "./platform/db/database.ts";
+import type { JobQueue, JobRegistry } from "./platform/jobs/jobs.ts";
+import type { KV } from "./platform/kv/kv.ts";
+import type { Mailer } from "./platform/mail/mailer.ts";
+import type { RateLimiter } from "./platform/rate-limit/rate-limiter.ts";
+import type { Realtime } from "./platform/realtime/realtime.ts";
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Everything the app needs from the outside world, built once by an entry (Deno, Worker, test
+ * harness) and injected into `createApp`. Nothing below this line reads env or runtime globals.
+ */
+export interface Services {
+  config: Config;
+  database: Database;
+  kv: KV;
+  rateLimiter: RateLimiter;
+  jobs: JobQueue;
+  jobRegistry: JobRegistry;
+  mailer: Mailer;
+  realtime: Realtime;
+  obs: Observability;
+  clock: Clock;
+}
