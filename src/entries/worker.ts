@@ -1,0 +1,90 @@
+/**
+ * Cloudflare Workers entry: parses the bindings once per isolate, builds the services on Neon
+ * over HTTP, Upstash and QStash (embedded fallbacks only outside production), and exports the
+ * Durable Object class that holds each tenant's WebSockets.
+ */
+import { type App, createApp } from "../app.ts";
+import { ConfigError, parseConfig, type RawEnv } from "../config.ts";
+import { createObservability } from "../observability/observability.ts";
+import { type AssembledServices, assembleServices } from "../platform/assemble-services.ts";
+import { openNeonHttp } from "../platform/db/neon-http.ts";
+import type {
+  DurableObjectNamespace,
+  ExecutionContext,
+  ScheduledController,
+} from "../platform/realtime/cloudflare-types.ts";
+import { DurableObjectRealtime } from "../platform/realtime/durable-object-realtime.ts";
+
+export { TenantRoom } from "../platform/realtime/tenant-room.ts";
+
+export interface WorkerEnv extends Record<string, unknown> {
+  ROOMS: DurableObjectNamespace;
+}
+
+interface Built {
+  app: App;
+  services: AssembledServices;
+}
+
+/** Built once per isolate and reused: ports hold caches (rate limiters) meant to outlive a request. */
+let built: { env: WorkerEnv; value: Built } | undefined;
+
+function stringVars(env: WorkerEnv): RawEnv {
+  const out: RawEnv = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+function build(env: WorkerEnv): Built {
+  if (built?.env === env) return built.value;
+  const config = parseConfig(stringVars(env));
+  if (config.database.kind !== "neon-http") {
+    throw new ConfigError(["DATABASE_URL: Workers need a Neon URL (or NEON_FETCH_ENDPOINT for a stand-in)"]);
+  }
+  if (config.env === "production" && (!config.upstashRedis || !config.qstash)) {
+    throw new ConfigError(["UPSTASH_REDIS_REST_* and QSTASH_* are required on Workers in production"]);
+  }
+  const obs = createObservability({ level: config.logLevel });
+  const database = openNeonHttp(config.database.url, { fetchEndpoint: config.database.fetchEndpoint });
+  const services = assembleServices(config, database, obs, { realtime: new DurableObjectRealtime(env.ROOMS) });
+  const value = { app: createApp(services), services };
+  built = { env, value };
+  return value;
+}
+
+function misconfigured(err: unknown): Response {
+  // deno-lint-ignore no-console
+  console.error(err instanceof ConfigError ? err.message : err);
+  return new Response(
+    JSON.stringify({
+      type: "https://pytake.dev/problems/internal_error",
+      title: "Internal Server Error",
+      status: 500,
+      detail: "The server is misconfigured; see its logs",
+      code: "internal_error",
+      request_id: crypto.randomUUID(),
+    }),
+    { status: 500, headers: { "content-type": "application/problem+json" } },
+  );
+}
+
+export default {
+  async fetch(req: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let b: Built;
+    try {
+      b = build(env);
+    } catch (err) {
+      return misconfigured(err);
+    }
+    const res = await b.app.fetch(req, { clientIp: req.headers.get("cf-connecting-ip") ?? undefined }, ctx);
+    // Without QStash, jobs run from the table: whatever became due runs after this response.
+    if (b.services.runner) ctx.waitUntil(b.services.runner.runDue().catch(() => 0));
+    return res;
+  },
+
+  /** Cron trigger (wrangler.toml): runs due jobs when QStash is not configured. */
+  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const b = build(env);
+    if (b.services.runner) ctx.waitUntil(b.services.runner.drain(10));
+  },
+};
