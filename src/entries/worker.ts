@@ -46,7 +46,9 @@ function build(env: WorkerEnv): Built {
   }
   const obs = createObservability({ level: config.logLevel });
   const database = openNeonHttp(config.database.url, { fetchEndpoint: config.database.fetchEndpoint });
-  const services = assembleServices(config, database, obs, { realtime: new DurableObjectRealtime(env.ROOMS) });
+  const services = assembleServices(config, database, obs, {
+    realtime: new DurableObjectRealtime(env.ROOMS),
+  });
   const value = { app: createApp(services), services };
   built = { env, value };
   return value;

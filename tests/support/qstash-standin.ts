@@ -128,7 +128,7 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
       headers.set("Upstash-Message-Id", msg.messageId);
       headers.set("Upstash-Retried", String(retried));
       headers.set("Upstash-Caller-Ip", msg.callerIp);
-      // Signed per attempt, as QStash does, so a retry hours later still carries a live token.
+      // A fresh token per attempt: one that lives 5 minutes could not outlast QStash's backoff.
       headers.set("Upstash-Signature", await sign(msg.destination, raw));
 
       const attempt: Delivery = {

@@ -18,7 +18,11 @@ export async function bundleWorker(): Promise<WorkerBundle> {
     stderr: "piped",
   }).output();
   if (!out.success) {
-    throw new Error(`wrangler bundle failed:\n${new TextDecoder().decode(out.stdout)}\n${new TextDecoder().decode(out.stderr)}`);
+    throw new Error(
+      `wrangler bundle failed:\n${new TextDecoder().decode(out.stdout)}\n${
+        new TextDecoder().decode(out.stderr)
+      }`,
+    );
   }
   const path = `${outdir}/worker.js`;
   const bytes = await Deno.readFile(path);

@@ -12,8 +12,15 @@ import { bundleWorker } from "../support/worker-bundle.ts";
 Deno.test("Worker bundle runs in workerd", async (t) => {
   const bundle = await bundleWorker();
   // deno-lint-ignore no-console
-  console.log(`worker bundle: ${(bundle.bytes / 1024).toFixed(0)} KiB, gzip ${(bundle.gzipBytes / 1024).toFixed(0)} KiB`);
-  assert.ok(bundle.gzipBytes < 1024 * 1024, `bundle over the 1 MiB budget: ${bundle.gzipBytes} bytes gzipped`);
+  console.log(
+    `worker bundle: ${(bundle.bytes / 1024).toFixed(0)} KiB, gzip ${
+      (bundle.gzipBytes / 1024).toFixed(0)
+    } KiB`,
+  );
+  assert.ok(
+    bundle.gzipBytes < 1024 * 1024,
+    `bundle over the 1 MiB budget: ${bundle.gzipBytes} bytes gzipped`,
+  );
 
   const pg = await freshPglite();
   const neon = await startNeonHttpStandIn(pgliteBackend(pg.client));

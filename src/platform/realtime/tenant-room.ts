@@ -20,7 +20,14 @@ export class TenantRoom {
     const url = new URL(req.url);
     if (url.pathname === "/publish" && req.method === "POST") {
       const message = await req.json() as RealtimeMessage;
-      const frame = JSON.stringify({ type: "event", channel: message.channel, event: message.event, data: message.data, id: message.id, created_at: message.createdAt });
+      const frame = JSON.stringify({
+        type: "event",
+        channel: message.channel,
+        event: message.event,
+        data: message.data,
+        id: message.id,
+        created_at: message.createdAt,
+      });
       let delivered = 0;
       for (const ws of this.ctx.getWebSockets()) {
         const state = ws.deserializeAttachment() as SocketState | null;
