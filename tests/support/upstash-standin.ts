@@ -11,7 +11,7 @@
  *   error messages are never encoded;
  * - `Authorization: Bearer <token>` (or `?_token=`), else 401 `{ error }`.
  */
-import { connectResp, type RespArg, type RespClient, RespError, type RespValue } from "./resp-client.ts";
+import { connectResp, type RespClient, RespError, type RespValue } from "./resp-client.ts";
 
 export interface UpstashStandInOptions {
   token: string;
