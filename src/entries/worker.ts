@@ -85,7 +85,7 @@ export default {
   },
 
   /** Cron trigger (wrangler.toml): runs due jobs when QStash is not configured. */
-  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+  scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): void {
     const b = build(env);
     if (b.services.runner) ctx.waitUntil(b.services.runner.drain(10));
   },

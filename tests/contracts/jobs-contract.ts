@@ -21,28 +21,28 @@ export async function jobsContract(t: Deno.TestContext, make: () => Promise<Jobs
   };
   const Payload = z.object({ n: z.number() });
 
-  f.registry.register("contract.ok", Payload, async (p, ctx) => record("contract.ok", p, ctx.attempt));
-  f.registry.register("contract.flaky", Payload, async (p, ctx) => {
+  f.registry.register("contract.ok", Payload, (p, ctx) => record("contract.ok", p, ctx.attempt));
+  f.registry.register("contract.flaky", Payload, (p, ctx) => {
     record("contract.flaky", p, ctx.attempt);
     if (ctx.attempt < 3) throw new Error("temporary failure");
   }, { maxAttempts: 5 });
-  f.registry.register("contract.always-fails", Payload, async (p, ctx) => {
+  f.registry.register("contract.always-fails", Payload, (p, ctx) => {
     record("contract.always-fails", p, ctx.attempt);
     throw new Error("down");
   }, { maxAttempts: 3 });
-  f.registry.register("contract.permanent", Payload, async (p, ctx) => {
+  f.registry.register("contract.permanent", Payload, (p, ctx) => {
     record("contract.permanent", p, ctx.attempt);
     throw new PermanentJobError("4xx from the endpoint");
   }, { maxAttempts: 5 });
   f.registry.register(
     "contract.dedupe",
     Payload,
-    async (p, ctx) => record("contract.dedupe", p, ctx.attempt),
+    (p, ctx) => record("contract.dedupe", p, ctx.attempt),
   );
   f.registry.register(
     "contract.delayed",
     Payload,
-    async (p, ctx) => record("contract.delayed", p, ctx.attempt),
+    (p, ctx) => record("contract.delayed", p, ctx.attempt),
   );
 
   try {

@@ -52,7 +52,7 @@ Deno.test("observability: metrics in Prometheus text format", async () => {
     for (let i = 0; i < 3; i++) await (await ctx.request("/observability/live")).body?.cancel();
     await (await ctx.request("/test/fail")).body?.cancel();
     await (await ctx.request("/no/such/route/123")).body?.cancel();
-    ctx.services.jobRegistry.register("test.ok", z.object({}), async () => {});
+    ctx.services.jobRegistry.register("test.ok", z.object({}), () => {});
     await ctx.services.jobs.enqueue("test.ok", {});
     await ctx.services.runner!.drain();
 

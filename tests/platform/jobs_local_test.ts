@@ -43,7 +43,7 @@ Deno.test("local runner: a job due while the process was down runs when it comes
   const ran: number[] = [];
   const registry = () => {
     const reg = new JobRegistry();
-    reg.register("durable.send", z.object({ n: z.number() }), async (p) => void ran.push(p.n));
+    reg.register("durable.send", z.object({ n: z.number() }), (p) => void ran.push(p.n));
     return reg;
   };
   try {
@@ -67,7 +67,7 @@ Deno.test("local runner: a job whose process died mid-run is claimed again after
   const clock = new TestClock();
   const ran: number[] = [];
   const reg = new JobRegistry();
-  reg.register("crash.me", z.object({ n: z.number() }), async (p) => void ran.push(p.n));
+  reg.register("crash.me", z.object({ n: z.number() }), (p) => void ran.push(p.n));
   try {
     const r = runner(db, reg, clock);
     const { id } = await r.enqueue("crash.me", { n: 9 });
@@ -94,7 +94,7 @@ Deno.test("local runner: started, it picks up new jobs by itself", async () => {
   const reg = new JobRegistry();
   let resolve!: (n: number) => void;
   const done = new Promise<number>((r) => resolve = r);
-  reg.register("auto.run", z.object({ n: z.number() }), async (p) => resolve(p.n));
+  reg.register("auto.run", z.object({ n: z.number() }), (p) => resolve(p.n));
   const r = runner(db, reg, clock);
   r.start();
   try {
@@ -110,7 +110,7 @@ Deno.test("local runner: failures are recorded on the row; dead jobs keep the la
   const db = await freshPglite();
   const clock = new TestClock();
   const reg = new JobRegistry();
-  reg.register("bad.payload", z.object({ n: z.number() }), async () => {});
+  reg.register("bad.payload", z.object({ n: z.number() }), () => {});
   reg.register("always.down", z.object({}), () => Promise.reject(new Error("connection refused")), {
     maxAttempts: 2,
   });

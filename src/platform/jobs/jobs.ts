@@ -39,7 +39,7 @@ export class PermanentJobError extends Error {
 
 interface Registered {
   schema: z.ZodType;
-  handler: (payload: never, ctx: JobContext) => Promise<void>;
+  handler: (payload: never, ctx: JobContext) => Promise<void> | void;
   maxAttempts: number;
 }
 
@@ -50,7 +50,7 @@ export class JobRegistry {
   register<S extends z.ZodType>(
     name: string,
     schema: S,
-    handler: (payload: z.infer<S>, ctx: JobContext) => Promise<void>,
+    handler: (payload: z.infer<S>, ctx: JobContext) => Promise<void> | void,
     opts: { maxAttempts?: number } = {},
   ): void {
     if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new Error(`bad job name: ${name}`);
