@@ -24,6 +24,7 @@ const envSchema = z.object({
   APP_VERSION: z.string().default("0.1.0"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   PUBLIC_BASE_URL: optionalString.pipe(url.optional()),
+  APP_URL: optionalString.pipe(url.optional()),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   CORS_ORIGINS: z.string().default("*"),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
@@ -72,6 +73,8 @@ export interface Config {
   version: string;
   port: number;
   publicBaseUrl: string;
+  /** The front end; links in mails (verify, reset, invitation) point here. */
+  appUrl: string;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   corsOrigins: string[] | "*";
   maxBodyBytes: number;
@@ -204,6 +207,7 @@ export function parseConfig(raw: RawEnv): Config {
     version: e.APP_VERSION,
     port: e.PORT,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    appUrl: (e.APP_URL ?? e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS.trim() === "*"
       ? "*"

@@ -1,3 +1,7 @@
 /** The one drizzle schema, shared by every driver. A file per area; this index lists them. */
 export * from "./jobs.ts";
 export * from "./mail.ts";
+export * from "./tenants.ts";
+export * from "./users.ts";
+export * from "./api-keys.ts";
+export * from "./audit.ts";

@@ -1,18 +1,161 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { eq } from "drizzle-orm";
+import { apiKeys } from "../../db/schema/index.ts";
+import { sha256Hex, timingSafeEqualText } from "../core/crypto.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import { background } from "../http/background.ts";
 import { ApiError } from "../http/problem.ts";
-import type { Permission } from "./permissions.ts";
+import { enforceRateLimit } from "../http/rate-limit.ts";
+import { limitsOf, PLATFORM_REQUESTS_PER_MINUTE } from "../tenants/plans.ts";
+import { verifyAccessToken } from "./access-token.ts";
+import { isPermission, type Permission } from "./permissions.ts";
+import {
+  effectivePermissions,
+  loadTenantState,
+  loadUserState,
+  parseCached,
+  type TenantState,
+  tenantStateKey,
+  type UserState,
+  userStateKey,
+} from "./principal-state.ts";
 import type { Principal } from "./principal.ts";
-import { timingSafeEqualText } from "../core/crypto.ts";
+import { deniedTokenKey, sessionKey, type SessionRecord } from "./sessions.ts";
 
 const SCRAPE_PERMISSIONS: ReadonlySet<Permission> = new Set(["read:observability"]);
 
+const invalidToken = (detail = "The token is invalid, expired or revoked") =>
+  new ApiError("unauthorized", detail, {
+    headers: { "WWW-Authenticate": 'Bearer realm="pytake", error="invalid_token"' },
+  });
+
 function bearer(header: string | undefined): string | undefined {
-  const m = header?.match(/^Bearer\s+(\S+)\s*$/i);
-  return m?.[1];
+  return header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
 }
 
-/** Resolves the caller from `Authorization: Bearer …` or answers 401. */
+type Ctx = Context<AppEnv>;
+
+/** The tenant must exist and be active; a suspended tenant's credentials all answer 403. */
+async function checkTenant(c: Ctx, tenantId: string, cached: string | null): Promise<TenantState> {
+  const { database, kv } = c.var.services;
+  let state = parseCached<TenantState>(cached);
+  if (state === undefined) state = await loadTenantState(database, kv, tenantId);
+  if (!state || state.status === "deleted") {
+    throw invalidToken("The tenant of this credential no longer exists");
+  }
+  if (state.status === "suspended") {
+    throw new ApiError("tenant_suspended", "This tenant is suspended; contact support to reactivate it");
+  }
+  return state;
+}
+
+async function userState(c: Ctx, userId: string, cached: string | null): Promise<UserState | null> {
+  const s = parseCached<UserState>(cached);
+  if (s !== undefined) return s;
+  const { database, kv } = c.var.services;
+  return await loadUserState(database, kv, userId);
+}
+
+async function fromAccessToken(
+  c: Ctx,
+  token: string,
+): Promise<{ principal: Principal; tenant?: TenantState }> {
+  const { config, kv, clock } = c.var.services;
+  const claims = await verifyAccessToken(config.jwtSecret!, token, clock.now());
+  if (!claims) throw invalidToken();
+  const keys = [sessionKey(claims.sessionId), deniedTokenKey(claims.tokenId), userStateKey(claims.userId)];
+  if (claims.tenantId) keys.push(tenantStateKey(claims.tenantId));
+  const [sessionRaw, denied, userRaw, tenantRaw] = await kv.mget(keys);
+  if (denied || !sessionRaw) throw invalidToken("This session has ended; sign in again");
+  const session = JSON.parse(sessionRaw) as SessionRecord;
+  const user = await userState(c, claims.userId, userRaw);
+  if (!user || user.deleted || user.status !== "active") throw invalidToken("This account is not active");
+  if (user.sessionsRevokedAt !== null && session.createdAt <= user.sessionsRevokedAt) {
+    throw invalidToken("This session was revoked; sign in again");
+  }
+  const tenant = user.tenantId ? await checkTenant(c, user.tenantId, tenantRaw ?? null) : undefined;
+  return {
+    principal: {
+      kind: "user",
+      userId: claims.userId,
+      tenantId: user.tenantId,
+      role: user.role,
+      permissions: effectivePermissions(user.role, user.grants),
+      sessionId: claims.sessionId,
+      tokenId: claims.tokenId,
+      tokenExpiresAt: claims.expiresAt,
+    },
+    tenant,
+  };
+}
+
+interface ApiKeyState {
+  id: string;
+  tenantId: string;
+  createdBy: string;
+  permissions: Permission[];
+  expiresAt: number | null;
+}
+
+const apiKeyStateKey = (hash: string) => `auth:akstate:${hash}`;
+
+export async function forgetApiKey(c: Ctx, keyHash: string): Promise<void> {
+  await c.var.services.kv.del(apiKeyStateKey(keyHash));
+}
+
+async function fromApiKey(c: Ctx, key: string): Promise<{ principal: Principal; tenant?: TenantState }> {
+  const { database, kv, clock } = c.var.services;
+  const hash = await sha256Hex(key);
+  let state = parseCached<ApiKeyState>(await kv.get(apiKeyStateKey(hash)));
+  if (state === undefined) {
+    const [row] = await database.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash));
+    state = row && !row.revokedAt
+      ? {
+        id: row.id,
+        tenantId: row.tenantId,
+        createdBy: row.createdBy,
+        permissions: row.permissions.filter(isPermission),
+        expiresAt: row.expiresAt?.getTime() ?? null,
+      }
+      : null;
+    // Unknown keys are remembered too, so guessing keys does not turn into database load.
+    await kv.set(apiKeyStateKey(hash), state ? JSON.stringify(state) : "missing", { ttlSeconds: 60 });
+  }
+  if (!state || (state.expiresAt !== null && state.expiresAt <= clock.now().getTime())) {
+    throw invalidToken("The API key is invalid, revoked or expired");
+  }
+  const [creatorRaw, tenantRaw] = await kv.mget([
+    userStateKey(state.createdBy),
+    tenantStateKey(state.tenantId),
+  ]);
+  const creator = await userState(c, state.createdBy, creatorRaw);
+  // A key never holds more than its creator holds today: gone creator, dead key.
+  if (!creator || creator.deleted || creator.status !== "active" || creator.tenantId !== state.tenantId) {
+    throw invalidToken("The API key's creator is no longer active");
+  }
+  const tenant = await checkTenant(c, state.tenantId, tenantRaw);
+  const creatorPerms = effectivePermissions(creator.role, creator.grants);
+  const keyId = state.id;
+  if (await kv.set(`auth:akused:${keyId}`, "1", { ttlSeconds: 60, onlyIfAbsent: true })) {
+    background(c, database.db.update(apiKeys).set({ lastUsedAt: clock.now() }).where(eq(apiKeys.id, keyId)));
+  }
+  return {
+    principal: {
+      kind: "api_key",
+      keyId,
+      tenantId: state.tenantId,
+      role: creator.role,
+      createdBy: state.createdBy,
+      permissions: new Set(state.permissions.filter((p) => creatorPerms.has(p))),
+    },
+    tenant,
+  };
+}
+
+/**
+ * Resolves the caller from `Authorization: Bearer …` (access JWT, `pk_` API key, or the
+ * observability scrape token) or answers 401; then applies the rate limit of the caller's plan.
+ */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = bearer(c.req.header("authorization"));
   if (!token) {
@@ -21,16 +164,25 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     });
   }
   const { config } = c.var.services;
-  let principal: Principal | undefined;
   if (config.observabilityToken && await timingSafeEqualText(token, config.observabilityToken)) {
-    principal = { kind: "scrape", tenantId: null, permissions: SCRAPE_PERMISSIONS };
+    c.set("principal", { kind: "scrape", tenantId: null, permissions: SCRAPE_PERMISSIONS });
+    return await next();
   }
-  if (!principal) {
-    throw new ApiError("unauthorized", "The token is invalid, expired or revoked", {
-      headers: { "WWW-Authenticate": 'Bearer realm="pytake", error="invalid_token"' },
+  const { principal, tenant } = token.startsWith("pk_")
+    ? await fromApiKey(c, token)
+    : await fromAccessToken(c, token);
+  c.set("principal", principal);
+  if (tenant && principal.tenantId) {
+    await enforceRateLimit(c, `api:tenant:${principal.tenantId}`, {
+      limit: limitsOf(tenant.plan).api_requests_per_minute,
+      windowSeconds: 60,
+    });
+  } else if (principal.kind === "user") {
+    await enforceRateLimit(c, `api:user:${principal.userId}`, {
+      limit: PLATFORM_REQUESTS_PER_MINUTE,
+      windowSeconds: 60,
     });
   }
-  c.set("principal", principal);
   await next();
 };
 
@@ -42,6 +194,14 @@ export const requirePermission = (permission: Permission): MiddlewareHandler<App
     throw new ApiError("forbidden", `This action needs the \`${permission}\` permission`, {
       extensions: { required_permission: permission },
     });
+  }
+  await next();
+};
+
+/** Routes about the caller's own account need a user, not an API key or a scraper. */
+export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.var.principal?.kind !== "user") {
+    throw new ApiError("forbidden", "This route needs a user's access token, not an API key");
   }
   await next();
 };

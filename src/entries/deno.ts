@@ -3,6 +3,7 @@
  * embedded defaults where nothing is configured, migrates, starts the job runner and serves.
  */
 import { createApp } from "../app.ts";
+import { ensureBootstrapAdmin } from "../bootstrap.ts";
 import { ConfigError, parseConfig } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { assembleServices } from "../platform/assemble-services.ts";
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const database = await openDatabase(config.database);
   const services = assembleServices(config, database, obs, { realtime: new LocalRealtime() });
   const app = createApp(services);
+  await ensureBootstrapAdmin(services);
   services.runner?.start();
 
   // Hono's executionCtx throws when absent (known-pitfalls D.1); give it Deno's equivalent.

@@ -4,6 +4,7 @@
  * Durable Object class that holds each tenant's WebSockets.
  */
 import { type App, createApp } from "../app.ts";
+import { ensureBootstrapAdmin } from "../bootstrap.ts";
 import { ConfigError, parseConfig, type RawEnv } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { type AssembledServices, assembleServices } from "../platform/assemble-services.ts";
@@ -24,6 +25,8 @@ export interface WorkerEnv extends Record<string, unknown> {
 interface Built {
   app: App;
   services: AssembledServices;
+  /** Once per isolate; a failure (database down) is retried by the next request. */
+  bootstrapped?: Promise<unknown>;
 }
 
 /** Built once per isolate and reused: ports hold caches (rate limiters) meant to outlive a request. */
@@ -78,6 +81,11 @@ export default {
     } catch (err) {
       return misconfigured(err);
     }
+    b.bootstrapped ??= ensureBootstrapAdmin(b.services).catch((err) => {
+      b.bootstrapped = undefined;
+      b.services.obs.log.error("bootstrap failed", { error: err });
+    });
+    ctx.waitUntil(b.bootstrapped);
     const res = await b.app.fetch(req, { clientIp: req.headers.get("cf-connecting-ip") ?? undefined }, ctx);
     // Without QStash, jobs run from the table: whatever became due runs after this response.
     if (b.services.runner) ctx.waitUntil(b.services.runner.runDue().catch(() => 0));

@@ -1,6 +1,6 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { authenticate, requirePermission } from "../auth/authenticate.ts";
+import { authenticate, requirePermission, requireUser } from "../auth/authenticate.ts";
 import type { Permission } from "../auth/permissions.ts";
 import type { AppEnv } from "./app-env.ts";
 import { problemResponse } from "./openapi-schemas.ts";
@@ -12,6 +12,8 @@ import { problemResponse } from "./openapi-schemas.ts";
  */
 export type Access =
   | { permission: Permission }
+  /** Any signed-in user acting for themselves (their profile, logout, own password). */
+  | { user: true }
   | { public: true }
   /** Authenticated by a signature over the body (QStash, Meta, Evolution, ERPs), not a token. */
   | { signature: string };
@@ -25,9 +27,10 @@ type Definition = Omit<RouteConfig, "security" | "middleware"> & {
 };
 
 export function defineRoute<const R extends Definition>(access: Access, route: R) {
-  const protectedRoute = "permission" in access;
+  const protectedRoute = "permission" in access || "user" in access;
   const middleware: MiddlewareHandler<AppEnv>[] = [
-    ...(protectedRoute ? [authenticate, requirePermission(access.permission)] : []),
+    ...("permission" in access ? [authenticate, requirePermission(access.permission)] : []),
+    ...("user" in access ? [authenticate, requireUser] : []),
     ...(route.middleware ?? []),
   ];
   const req = route.request;
@@ -58,8 +61,10 @@ export function defineRoute<const R extends Definition>(access: Access, route: R
     ...route,
     responses,
     ...(protectedRoute ? { security: [{ bearerAuth: [] }] } : { security: [] }),
-    "x-pytake-access": protectedRoute
+    "x-pytake-access": "permission" in access
       ? { permission: access.permission }
+      : "user" in access
+      ? { user: true }
       : "signature" in access
       ? { signature: access.signature }
       : { public: true },

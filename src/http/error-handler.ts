@@ -4,14 +4,13 @@ import type { AppEnv } from "./app-env.ts";
 import { ApiError, type ProblemCode } from "./problem.ts";
 import { isUnavailable } from "./unavailable.ts";
 
+/** `c.body` keeps headers set earlier in the request (RateLimit-*, CORS). */
 export function problemResponse(c: Context<AppEnv>, err: ApiError): Response {
   const requestId = c.var.requestId ?? "unknown";
-  const res = new Response(JSON.stringify(err.body(requestId)), {
-    status: err.status,
-    headers: { "Content-Type": "application/problem+json" },
+  return c.body(JSON.stringify(err.body(requestId)), err.status as 400, {
+    ...err.options.headers,
+    "Content-Type": "application/problem+json",
   });
-  for (const [k, v] of Object.entries(err.options.headers ?? {})) res.headers.set(k, v);
-  return res;
 }
 
 /** Hono's own exceptions (from validators, body limit, …) mapped onto our codes. */

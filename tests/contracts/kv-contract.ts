@@ -21,6 +21,14 @@ export async function kvContract(t: Deno.TestContext, make: () => Promise<KvFixt
       assert.equal(await kv.get(key), "value");
     });
 
+    await t.step("mget answers several keys in order, null for missing ones", async () => {
+      const [a, b, missing] = [k("m1"), k("m2"), k("m3")];
+      await kv.set(a, "1");
+      await kv.set(b, '{"x":2}');
+      assert.deepEqual(await kv.mget([a, missing, b]), ["1", null, '{"x":2}']);
+      assert.deepEqual(await kv.mget([]), []);
+    });
+
     await t.step("values are opaque strings, JSON and unicode included", async () => {
       const key = k("json");
       const value = JSON.stringify({ n: 1, s: "ação 🚀", list: [1, "2"] });

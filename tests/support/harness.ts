@@ -1,5 +1,6 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { type App, createApp } from "../../src/app.ts";
+import { ensureBootstrapAdmin } from "../../src/bootstrap.ts";
 import { type Config, parseConfig, type RawEnv } from "../../src/config.ts";
 import { createObservability } from "../../src/observability/observability.ts";
 import { type AssembledServices, assembleServices } from "../../src/platform/assemble-services.ts";
@@ -89,6 +90,7 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
   });
   const app = createApp(services);
   opts.extend?.(app);
+  await ensureBootstrapAdmin(services);
   const pending: Promise<unknown>[] = [];
   const executionCtx = {
     waitUntil: (p: Promise<unknown>) => void pending.push(p),

@@ -5,6 +5,8 @@
 export interface KV {
   readonly kind: "memory" | "upstash";
   get(key: string): Promise<string | null>;
+  /** Several keys in one round trip, in order. */
+  mget(keys: string[]): Promise<(string | null)[]>;
   /** Returns false when `onlyIfAbsent` is set and the key already exists. */
   set(key: string, value: string, opts?: { ttlSeconds?: number; onlyIfAbsent?: boolean }): Promise<boolean>;
   /** Atomic increment; `ttlSeconds` starts the expiry when the key is created, never extends it. */

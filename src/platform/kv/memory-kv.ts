@@ -37,6 +37,10 @@ export class MemoryKV implements KV {
     return Promise.resolve(this.#live(key)?.value ?? null);
   }
 
+  mget(keys: string[]): Promise<(string | null)[]> {
+    return Promise.resolve(keys.map((k) => this.#live(k)?.value ?? null));
+  }
+
   set(
     key: string,
     value: string,

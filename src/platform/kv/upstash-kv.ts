@@ -28,6 +28,11 @@ export class UpstashKV implements KV {
     return await this.redis.get<string>(this.#k(key));
   }
 
+  async mget(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return await this.redis.mget<(string | null)[]>(...keys.map((k) => this.#k(k)));
+  }
+
   async set(key: string, value: string, opts: { ttlSeconds?: number; onlyIfAbsent?: boolean } = {}) {
     const k = this.#k(key);
     const res = opts.ttlSeconds
