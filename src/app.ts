@@ -10,6 +10,7 @@ import { openApiConfig, registerOpenApiComponents } from "./http/openapi-documen
 import { ApiError } from "./http/problem.ts";
 import { requestContext } from "./http/request-context.ts";
 import { validationHook } from "./http/validation-hook.ts";
+import { registerJobs } from "./register-jobs.ts";
 import type { Services } from "./services.ts";
 
 export type App = OpenAPIHono<AppEnv>;
@@ -74,6 +75,7 @@ export function createApp(services: Services): App {
 
   registerOpenApiComponents(app);
   registerRoutes(app);
+  registerJobs(services);
 
   app.get("/openapi.json", (c) => c.json(app.getOpenAPI31Document(openApiConfig(config))));
   app.get("/docs", (c) => c.html(docsPage("PyTake API reference", "/openapi.json")));

@@ -3,7 +3,9 @@ import { auditLog } from "../../db/schema/index.ts";
 import type { Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import type { SQL } from "drizzle-orm";
 import type { Db } from "../platform/db/database.ts";
+import { insertWhere } from "../platform/db/insert-where.ts";
 import type { Services } from "../services.ts";
 
 /** Where a request came from; the HTTP edge builds it, domain code records it. */
@@ -61,6 +63,10 @@ export function auditRow(meta: RequestMeta, entry: AuditEntry, now: Date): Row {
 /** A statement to put in the same `atomic` batch as the change it records. */
 export const auditInsert = (db: Db, meta: RequestMeta, entry: AuditEntry, now: Date) =>
   db.insert(auditLog).values(auditRow(meta, entry, now));
+
+/** Like `auditInsert`, but only when `condition` holds when the batch reaches it. */
+export const auditInsertWhere = (db: Db, meta: RequestMeta, entry: AuditEntry, now: Date, condition: SQL) =>
+  insertWhere(db, auditLog, auditRow(meta, entry, now), condition);
 
 /** Records an action on its own (a login, a failure: nothing else is written with it). */
 export async function audit(s: Services, meta: RequestMeta, entry: AuditEntry): Promise<void> {

@@ -10,6 +10,7 @@ import { limitsOf, PLATFORM_REQUESTS_PER_MINUTE } from "../tenants/plans.ts";
 import { verifyAccessToken } from "./access-token.ts";
 import { isPermission, type Permission } from "./permissions.ts";
 import {
+  apiKeyStateKey,
   effectivePermissions,
   loadTenantState,
   loadUserState,
@@ -95,12 +96,6 @@ interface ApiKeyState {
   createdBy: string;
   permissions: Permission[];
   expiresAt: number | null;
-}
-
-const apiKeyStateKey = (hash: string) => `auth:akstate:${hash}`;
-
-export async function forgetApiKey(c: Ctx, keyHash: string): Promise<void> {
-  await c.var.services.kv.del(apiKeyStateKey(keyHash));
 }
 
 async function fromApiKey(c: Ctx, key: string): Promise<{ principal: Principal; tenant?: TenantState }> {

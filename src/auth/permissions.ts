@@ -69,7 +69,8 @@ const readOnly: Permission[] = [
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   super_admin: permissions,
   owner: tenantAll,
-  admin: tenantAll,
+  // The tenant's name and settings are the owner's (billing identity, time zone, language).
+  admin: tenantAll.filter((p) => p !== "write:tenant"),
   supervisor: [
     ...readOnly,
     "read:users",

@@ -83,3 +83,9 @@ export function effectivePermissions(role: Role, grants: readonly Permission[]):
   }
   return set;
 }
+
+export const apiKeyStateKey = (keyHash: string) => `auth:akstate:${keyHash}`;
+
+export async function forgetApiKey(kv: KV, keyHash: string): Promise<void> {
+  await kv.del(apiKeyStateKey(keyHash));
+}

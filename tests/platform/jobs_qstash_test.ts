@@ -11,12 +11,13 @@ import { jobsContract } from "../contracts/jobs-contract.ts";
 Deno.test("jobs contract: QStash publish and signed callbacks", async (t) => {
   const keys = { currentSigningKey: "sig_current_contract_key", nextSigningKey: "sig_next_contract_key" };
   const qstash = await startQStashStandIn({ token: "qstash-token", ...keys, retryDelayMs: () => 10 });
-  let ctx: TestContext | undefined;
+  // The server listens before the app exists: its port is the app's PUBLIC_BASE_URL.
+  const served: { ctx?: TestContext } = {};
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (req, info) => ctx!.app.fetch(req, { clientIp: (info.remoteAddr as Deno.NetAddr).hostname }),
+    (req, info) => served.ctx!.app.fetch(req, { clientIp: (info.remoteAddr as Deno.NetAddr).hostname }),
   );
-  ctx = await createTestContext({
+  const ctx = served.ctx = await createTestContext({
     env: {
       PUBLIC_BASE_URL: `http://127.0.0.1:${server.addr.port}`,
       QSTASH_URL: qstash.url,
@@ -27,14 +28,14 @@ Deno.test("jobs contract: QStash publish and signed callbacks", async (t) => {
   });
   await jobsContract(t, () =>
     Promise.resolve({
-      queue: ctx!.services.jobs,
-      registry: ctx!.services.jobRegistry,
+      queue: ctx.services.jobs,
+      registry: ctx.services.jobRegistry,
       settle: () => qstash.waitForIdle(10_000),
       pass: (ms) => new Promise((r) => setTimeout(r, ms)),
       close: async () => {
         await qstash.close();
         await server.shutdown();
-        await ctx!.close();
+        await ctx.close();
       },
     }));
 });

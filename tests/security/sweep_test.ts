@@ -1,0 +1,148 @@
+import { strict as assert } from "node:assert";
+import { sql } from "drizzle-orm";
+import { rolePermissions } from "../../src/auth/permissions.ts";
+import { body, createTestContext, type TestContext } from "../support/harness.ts";
+import { addUser, createApiKey, registerTenant, setPlan } from "../support/identity.ts";
+import { fillPath, type OpenApiDoc, operations, sampleBody } from "../support/openapi-sample.ts";
+
+/**
+ * The security sweep, driven by the OpenAPI document: every protected route, present and future,
+ * is called without credentials (401), with credentials lacking its permission (403) and, when
+ * it takes an `{id}`, with another tenant's id (404, and that tenant's data unchanged).
+ */
+
+const ROLES_LOW_TO_HIGH = ["viewer", "agent", "supervisor", "admin", "owner"] as const;
+
+/** Resources of a tenant that a list route cannot reveal to the caller (the tenant itself). */
+function knownIds(tenantB: { tenantId: string }): Record<string, string[]> {
+  return { "/api/v1/tenants": [tenantB.tenantId] };
+}
+
+/** A digest of every row the tenant owns: equal before and after means nothing changed. */
+async function tenantDigest(ctx: TestContext, tenantId: string): Promise<string> {
+  const tables = await ctx.services.database.rows<{ table_name: string }>(sql`
+    select table_name from information_schema.columns
+    where table_schema = 'public' and column_name = 'tenant_id' order by table_name`);
+  const parts: string[] = [];
+  for (const { table_name } of tables) {
+    const [row] = await ctx.services.database.rows<{ h: string | null }>(sql`
+      select md5(string_agg(t::text, '|' order by t::text)) as h from ${sql.identifier(table_name)} t
+      where t.tenant_id = ${tenantId}`);
+    parts.push(`${table_name}:${row.h ?? "-"}`);
+  }
+  const [tenant] = await ctx.services.database.rows<{ h: string }>(
+    sql`select md5(t::text) as h from tenants t where t.id = ${tenantId}`,
+  );
+  return [...parts, `tenant:${tenant?.h}`].join(" ");
+}
+
+Deno.test("security sweep over every documented route", async (t) => {
+  const ctx = await createTestContext();
+  try {
+    const a = await registerTenant(ctx, { tenantName: "Tenant A" });
+    const b = await registerTenant(ctx, { tenantName: "Tenant B" });
+    await setPlan(ctx, a.tenantId, "enterprise");
+    await setPlan(ctx, b.tenantId, "enterprise");
+    const roleTokens: Record<string, string> = { owner: a.token };
+    for (const role of ["viewer", "agent", "supervisor", "admin"]) {
+      roleTokens[role] = (await addUser(ctx, a.token, role)).token;
+    }
+    const noPermissionKey = await createApiKey(ctx, a.token, []);
+    // Tenant B holds at least one of each resource, so each `{id}` route has a foreign id to try.
+    await addUser(ctx, b.token, "agent");
+    await createApiKey(ctx, b.token);
+
+    const doc = await body<OpenApiDoc>(await ctx.request("/openapi.json"));
+    const protectedOps = operations(doc).filter(({ op }) =>
+      op["x-pytake-access"]?.permission || op["x-pytake-access"]?.user
+    );
+    assert.ok(protectedOps.length >= 20, `expected the protected routes, found ${protectedOps.length}`);
+
+    const call = (method: string, path: string, token: string | undefined, reqBody?: string) =>
+      ctx.request(path, {
+        method: method.toUpperCase(),
+        headers: { ...(reqBody !== undefined ? { "content-type": "application/json" } : {}) },
+        body: reqBody,
+        token,
+      });
+
+    await t.step("no credentials or bad credentials: 401", async () => {
+      for (const { method, path, op } of protectedOps) {
+        for (const token of [undefined, "not-a-jwt", "pk_not-a-real-key-0000000000000000000000"]) {
+          const res = await call(method, fillPath(doc, path, op), token, sampleBody(doc, op));
+          const p = await body(res);
+          assert.equal(
+            res.status,
+            401,
+            `${method.toUpperCase()} ${path} with ${token ?? "no token"}: ${JSON.stringify(p)}`,
+          );
+          assert.equal(p.code, "unauthorized");
+        }
+      }
+    });
+
+    await t.step("a credential without the route's permission: 403", async () => {
+      for (const { method, path, op } of protectedOps) {
+        const res = await call(method, fillPath(doc, path, op), noPermissionKey, sampleBody(doc, op));
+        const p = await body(res);
+        assert.equal(
+          res.status,
+          403,
+          `${method.toUpperCase()} ${path} with a key holding nothing: ${JSON.stringify(p)}`,
+        );
+        const permission = op["x-pytake-access"]?.permission;
+        if (!permission) continue;
+        const lacking = ROLES_LOW_TO_HIGH.find((r) =>
+          !(rolePermissions[r] as readonly string[]).includes(permission)
+        );
+        if (!lacking) continue;
+        const byRole = await call(method, fillPath(doc, path, op), roleTokens[lacking], sampleBody(doc, op));
+        const pr = await body(byRole);
+        assert.equal(
+          byRole.status,
+          403,
+          `${method.toUpperCase()} ${path} as ${lacking}: ${JSON.stringify(pr)}`,
+        );
+        assert.equal(pr.code, "forbidden");
+      }
+    });
+
+    await t.step("another tenant's id: 404, and nothing of that tenant changes", async () => {
+      const idOps = protectedOps.filter(({ path, op }) => {
+        const permission = op["x-pytake-access"]?.permission;
+        return path.includes("{id}") &&
+          (!permission || (rolePermissions.owner as readonly string[]).includes(permission));
+      });
+      assert.ok(idOps.length > 0);
+      for (const { method, path, op } of idOps) {
+        const collection = path.slice(0, path.indexOf("/{id}"));
+        let foreign = knownIds(b)[collection];
+        if (!foreign) {
+          const list = await body<{ data?: { id: string }[] }>(
+            await ctx.request(collection, { token: b.token }),
+          );
+          foreign = (list.data ?? []).map((r) => r.id);
+        }
+        assert.ok(foreign.length > 0, `seed tenant B with a resource of ${collection} for ${path}`);
+        for (const id of foreign) {
+          const before = await tenantDigest(ctx, b.tenantId);
+          const res = await call(method, fillPath(doc, path, op, { id }), a.token, sampleBody(doc, op));
+          const p = await body(res);
+          assert.equal(
+            res.status,
+            404,
+            `${method.toUpperCase()} ${path} with tenant B's ${id}: ${JSON.stringify(p)}`,
+          );
+          assert.equal(p.code, "not_found");
+          assert.equal(
+            await tenantDigest(ctx, b.tenantId),
+            before,
+            `${method.toUpperCase()} ${path} changed tenant B`,
+          );
+        }
+      }
+    });
+  } finally {
+    await ctx.close();
+  }
+});
