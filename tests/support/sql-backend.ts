@@ -131,11 +131,16 @@ export const SQL_ERROR_FIELDS = [
 ] as const;
 
 /** Turns a driver's Postgres error into a `SqlError`; anything else (I/O, bugs) passes through. */
-function asSqlError(err: unknown, fieldsOf: (e: Record<string, unknown>) => Record<string, unknown>): unknown {
+function asSqlError(
+  err: unknown,
+  fieldsOf: (e: Record<string, unknown>) => Record<string, unknown>,
+): unknown {
   if (!(err instanceof Error) || !SQLSTATE.test(String((err as { code?: unknown }).code))) return err;
   const fields = fieldsOf(err as unknown as Record<string, unknown>);
   const defined = Object.fromEntries(
-    SQL_ERROR_FIELDS.filter((k) => fields[k] !== undefined && fields[k] !== null).map((k) => [k, String(fields[k])]),
+    SQL_ERROR_FIELDS.filter((k) => fields[k] !== undefined && fields[k] !== null).map((
+      k,
+    ) => [k, String(fields[k])]),
   );
   return new SqlError(err.message, defined as { code: string });
 }
@@ -155,19 +160,33 @@ function asSqlError(err: unknown, fieldsOf: (e: Record<string, unknown>) => Reco
 export function pgliteBackend(client: PGlite): SqlBackend {
   // `execProtocol` takes no lock; `runExclusive` keeps other users' queries from interleaving.
   const run = (q: RawQuery) => client.runExclusive(() => pgliteExtendedQuery(client, q));
+  // PGlite is one connection, and its plain queries do not wait for an open transaction: a
+  // request arriving during a batch would run inside it. Neon gives each its own connection, so
+  // here one request at a time goes through.
+  const serial = oneAtATime();
   return {
-    query: (query, params) => run({ query, params }),
-    async transaction(queries, opts) {
-      const modes = transactionModes(opts);
-      // PGlite's transaction() holds its transaction lock and does BEGIN / COMMIT / ROLLBACK.
-      return await client.transaction(async () => {
-        if (modes) await run({ query: `SET TRANSACTION ${modes}`, params: [] });
-        const results: RawResult[] = [];
-        for (const q of queries) results.push(await run(q));
-        return results;
-      });
-    },
+    query: (query, params) => serial(() => run({ query, params })),
+    transaction: (queries, opts) =>
+      serial(() => {
+        const modes = transactionModes(opts);
+        // PGlite's transaction() takes its transaction lock and does BEGIN / COMMIT / ROLLBACK.
+        return client.transaction(async () => {
+          if (modes) await run({ query: `SET TRANSACTION ${modes}`, params: [] });
+          const results: RawResult[] = [];
+          for (const q of queries) results.push(await run(q));
+          return results;
+        });
+      }),
     close: () => Promise.resolve(),
+  };
+}
+
+function oneAtATime(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const next = tail.then(task, task);
+    tail = next.catch(() => {});
+    return next;
   };
 }
 
@@ -257,7 +276,7 @@ export function postgresBackend(url: string): SqlBackend {
     query: (query, params) => postgresQuery(sql, { query, params }),
     async transaction(queries, opts) {
       const modes = transactionModes(opts);
-      const body = async (tx: postgres.Sql) => {
+      const body = async (tx: AnySql) => {
         const results: RawResult[] = [];
         for (const q of queries) results.push(await postgresQuery(tx, q));
         return results;
@@ -275,8 +294,9 @@ export function postgresBackend(url: string): SqlBackend {
 
 const decoder = new TextDecoder();
 
+/** The pool or a transaction: all this file needs of either. */
 // deno-lint-ignore no-explicit-any
-type AnySql = postgres.Sql<any>;
+type AnySql = Pick<postgres.Sql<any>, "unsafe">;
 
 async function postgresQuery(sql: AnySql, { query, params }: RawQuery): Promise<RawResult> {
   let result;
