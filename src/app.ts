@@ -1,10 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
-import { secureHeaders } from "hono/secure-headers";
 import { registerRoutes } from "../routes/index.ts";
 import type { AppEnv } from "./http/app-env.ts";
-import { docsPage, SCALAR_CDN } from "./http/docs-page.ts";
+import { docsPage } from "./http/docs-page.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { openApiConfig, registerOpenApiComponents } from "./http/openapi-document.ts";
 import { ApiError } from "./http/problem.ts";
@@ -24,45 +22,6 @@ export function createApp(services: Services): App {
   const { config } = services;
 
   app.use("*", requestContext(services));
-  app.use(
-    "*",
-    cors({
-      origin: config.corsOrigins === "*" ? "*" : config.corsOrigins,
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "traceparent"],
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: [
-        "X-Request-Id",
-        "traceparent",
-        "RateLimit-Limit",
-        "RateLimit-Remaining",
-        "RateLimit-Reset",
-        "Retry-After",
-        "Location",
-      ],
-      maxAge: 600,
-    }),
-  );
-  app.use(
-    "/docs",
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'", new URL(SCALAR_CDN).origin],
-        styleSrc: ["'self'", "'unsafe-inline'", "https:"],
-        fontSrc: ["'self'", "https:", "data:"],
-        imgSrc: ["'self'", "https:", "data:"],
-        connectSrc: ["'self'", "https:"],
-      },
-    }),
-  );
-  app.use("*", async (c, next) => {
-    // The docs page sets its own policy above; everything else is a JSON API.
-    if (c.req.path === "/docs") return await next();
-    return await secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      crossOriginResourcePolicy: "cross-origin",
-    })(c, next);
-  });
   app.use(
     "*",
     bodyLimit({

@@ -1,3 +1,5 @@
+import { hex, randomBytes } from "./random.ts";
+
 /**
  * UUIDv7 (RFC 9562 §5.7): 48-bit millisecond timestamp, then random bits. Sortable by creation
  * time, so primary-key indexes stay append-mostly. Within one millisecond the 12-bit `rand_a`
@@ -17,7 +19,7 @@ export function uuidv7(now = Date.now()): string {
     lastMs = now;
     seq = 0;
   }
-  const b = crypto.getRandomValues(new Uint8Array(16));
+  const b = randomBytes(16);
   const ms = lastMs;
   b[0] = Math.floor(ms / 2 ** 40) & 0xff;
   b[1] = Math.floor(ms / 2 ** 32) & 0xff;
@@ -28,7 +30,7 @@ export function uuidv7(now = Date.now()): string {
   b[6] = 0x70 | ((seq >>> 8) & 0x0f);
   b[7] = seq & 0xff;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const h = hex(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

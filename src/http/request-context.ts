@@ -4,6 +4,7 @@ import { uuidv7 } from "../core/ids.ts";
 import { continueTrace, formatTraceparent } from "../observability/tracing.ts";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./app-env.ts";
+import { edgeHeaders } from "./edge-headers.ts";
 
 /** A caller-supplied id is kept when it is short and plain, so logs join across services. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -24,8 +25,11 @@ export function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
  */
 export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
   const { obs } = services;
+  const headers = edgeHeaders(services.config);
   return async (c, next) => {
     const started = performance.now();
+    const preflight = headers.preflight(c.req.raw);
+    if (preflight) return preflight;
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : uuidv7();
     const trace = continueTrace(c.req.header("traceparent"));
@@ -42,8 +46,13 @@ export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
       const method = c.req.method;
       // A 101 (WebSocket) response has immutable headers.
       if (status !== 101) {
-        c.res.headers.set("X-Request-Id", requestId);
-        c.res.headers.set("traceparent", formatTraceparent(trace));
+        const h = c.res.headers;
+        h.set("X-Request-Id", requestId);
+        h.set("traceparent", formatTraceparent(trace));
+        for (const [k, v] of c.req.path === "/docs" ? headers.docs : headers.api) h.set(k, v);
+        const origin = headers.allowOrigin(c.req.header("origin") ?? null);
+        if (origin) h.set("Access-Control-Allow-Origin", origin);
+        if (origin && origin !== "*") h.append("Vary", "Origin");
       }
       obs.metrics.httpRequests.inc({ route, method, status: String(status) });
       obs.metrics.httpDuration.observe({ route, method }, seconds);
@@ -55,7 +64,7 @@ export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
         parent_span_id: trace.parentSpanId ?? null,
         name: `${method} ${route}`,
         kind: "server",
-        start_time: new Date(Date.now() - seconds * 1000).toISOString(),
+        start_ms: Date.now() - seconds * 1000,
         duration_ms: latencyMs,
         status: status >= 500 ? "error" : "ok",
         attributes: {

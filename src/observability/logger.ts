@@ -34,6 +34,7 @@ export interface Logger {
  */
 export class LogHub {
   readonly recent: RingBuffer<LogLine>;
+  readonly #threshold: number;
 
   constructor(
     readonly level: LogLevel | "silent",
@@ -43,30 +44,31 @@ export class LogHub {
     capacity = 1000,
   ) {
     this.recent = new RingBuffer(capacity);
+    this.#threshold = rank[level === "silent" ? "debug" : level];
   }
 
   logger(fields: Record<string, unknown> = {}): Logger {
-    const write = (level: LogLevel, msg: string, extra?: Record<string, unknown>) => {
-      // Below the threshold nothing is kept either: a debug flood must not evict the errors.
-      if (rank[level] < rank[this.level === "silent" ? "debug" : this.level]) return;
-      const line: LogLine = {
-        ts: new Date().toISOString(),
-        level,
-        service: "api",
-        msg,
-        ...fields,
-        ...(extra ? serializeErrors(extra) : {}),
-      };
-      this.recent.push(line);
-      if (this.level !== "silent") this.sink(JSON.stringify(line));
+    return new HubLogger(this, fields);
+  }
+
+  /** Below the threshold nothing is kept either: a debug flood must not evict the errors. */
+  write(
+    level: LogLevel,
+    msg: string,
+    fields: Record<string, unknown>,
+    extra?: Record<string, unknown>,
+  ): void {
+    if (rank[level] < this.#threshold) return;
+    const line: LogLine = {
+      ts: new Date().toISOString(),
+      level,
+      service: "api",
+      msg,
+      ...fields,
+      ...(extra ? serializeErrors(extra) : undefined),
     };
-    return {
-      debug: (m, f) => write("debug", m, f),
-      info: (m, f) => write("info", m, f),
-      warn: (m, f) => write("warn", m, f),
-      error: (m, f) => write("error", m, f),
-      child: (more) => this.logger({ ...fields, ...more }),
-    };
+    this.recent.push(line);
+    if (this.level !== "silent") this.sink(JSON.stringify(line));
   }
 
   query(filter: { level?: LogLevel; service?: string; limit: number }): LogLine[] {
@@ -81,13 +83,36 @@ export class LogHub {
   }
 }
 
+/** A class, not closures: one is made per request, so it must cost next to nothing. */
+class HubLogger implements Logger {
+  constructor(private readonly hub: LogHub, private readonly fields: Record<string, unknown>) {}
+  debug(msg: string, f?: Record<string, unknown>) {
+    this.hub.write("debug", msg, this.fields, f);
+  }
+  info(msg: string, f?: Record<string, unknown>) {
+    this.hub.write("info", msg, this.fields, f);
+  }
+  warn(msg: string, f?: Record<string, unknown>) {
+    this.hub.write("warn", msg, this.fields, f);
+  }
+  error(msg: string, f?: Record<string, unknown>) {
+    this.hub.write("error", msg, this.fields, f);
+  }
+  child(more: Record<string, unknown>): Logger {
+    return new HubLogger(this.hub, { ...this.fields, ...more });
+  }
+}
+
 /** Errors do not survive JSON.stringify; keep their name, message and stack. */
 function serializeErrors(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    out[k] = v instanceof Error ? describeError(v) : v;
+  for (const k in fields) {
+    if (fields[k] instanceof Error) {
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(fields)) out[key] = v instanceof Error ? describeError(v) : v;
+      return out;
+    }
   }
-  return out;
+  return fields;
 }
 
 export function describeError(err: Error): Record<string, unknown> {

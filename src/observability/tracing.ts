@@ -1,3 +1,4 @@
+import { randomHex } from "../core/random.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 
 /** W3C Trace Context (https://www.w3.org/TR/trace-context/). */
@@ -21,11 +22,6 @@ export interface Span {
 }
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-
-function randomHex(bytes: number): string {
-  const b = crypto.getRandomValues(new Uint8Array(bytes));
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
 
 /** Continues the caller's trace when its header is valid, otherwise starts a new one. */
 export function continueTrace(header: string | undefined | null): TraceContext {
@@ -55,14 +51,17 @@ export function formatTraceparent(t: TraceContext): string {
   return `00-${t.traceId}-${t.spanId}-${t.sampled ? "01" : "00"}`;
 }
 
+/** A span as recorded; `start_ms` is formatted only when read, recording is on every request. */
+export type SpanRecord = Omit<Span, "start_time"> & { start_ms: number };
+
 /** Recent spans, bounded in memory. */
 export class SpanStore {
-  readonly recent: RingBuffer<Span>;
+  readonly recent: RingBuffer<SpanRecord>;
   constructor(capacity = 500) {
     this.recent = new RingBuffer(capacity);
   }
 
-  record(span: Span): void {
+  record(span: SpanRecord): void {
     this.recent.push(span);
   }
 
@@ -70,11 +69,11 @@ export class SpanStore {
     filter: { traceId?: string; minDurationMs?: number; status?: "ok" | "error"; limit: number },
   ): Span[] {
     const out: Span[] = [];
-    for (const s of this.recent.newest()) {
+    for (const { start_ms, ...s } of this.recent.newest()) {
       if (filter.traceId && s.trace_id !== filter.traceId) continue;
       if (filter.minDurationMs !== undefined && s.duration_ms < filter.minDurationMs) continue;
       if (filter.status && s.status !== filter.status) continue;
-      out.push(s);
+      out.push({ ...s, start_time: new Date(start_ms).toISOString() });
       if (out.length >= filter.limit) break;
     }
     return out;

@@ -135,13 +135,13 @@ function asSqlError(
   err: unknown,
   fieldsOf: (e: Record<string, unknown>) => Record<string, unknown>,
 ): unknown {
+  if (err instanceof SqlError) return err; // already converted, e.g. inside a transaction
   if (!(err instanceof Error) || !SQLSTATE.test(String((err as { code?: unknown }).code))) return err;
   const fields = fieldsOf(err as unknown as Record<string, unknown>);
-  const defined = Object.fromEntries(
-    SQL_ERROR_FIELDS.filter((k) => fields[k] !== undefined && fields[k] !== null).map((
-      k,
-    ) => [k, String(fields[k])]),
-  );
+  const defined: Record<string, string> = {};
+  for (const key of SQL_ERROR_FIELDS) {
+    if (fields[key] !== undefined && fields[key] !== null) defined[key] = String(fields[key]);
+  }
   return new SqlError(err.message, defined as { code: string });
 }
 
@@ -149,9 +149,9 @@ function asSqlError(
 // PGlite
 
 /**
- * PGlite's `query()` parses values by type and keeps only `name`/`dataTypeID` of each column, and
- * its serializers would rewrite our TEXT parameters (a bool serializer turns "false" into "t").
- * So this speaks the wire protocol through PGlite's documented `execProtocol`: Parse (no types),
+ * PGlite's `query()` parses values by type, keeps only `name`/`dataTypeID` of each column and
+ * runs parameters through serializers chosen by type (its bytea one refuses the "\\x0a1b" text
+ * the client sends). So this speaks the wire protocol through PGlite's documented `execProtocol`: Parse (no types),
  * Bind (text), Describe portal, Execute, Sync in one message. That gives the full RowDescription,
  * the raw DataRow text and the CommandComplete tag, exactly what a Postgres server sends Neon.
  *
@@ -243,9 +243,9 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
 /**
  * postgres.js serializes a parameter by the type the server inferred for it: a bool "true"
  * becomes "f" (only `true` gives "t"), a jsonb string is JSON-encoded again, a bytea "\\x.." is
- * hex-encoded again, a timestamptz goes through `Date` and loses its microseconds. Our parameters are
- * already Postgres TEXT, so every serializer it has becomes the identity; with `fetch_types: false`
- * it never adds array serializers, and anything without a serializer is sent as `'' + x`.
+ * hex-encoded again, a timestamptz goes through `Date` and loses its microseconds. Our
+ * parameters are already Postgres TEXT, so every serializer it has becomes the identity; with
+ * `fetch_types: false` it adds no array serializers, and the rest is sent as `'' + x`.
  */
 const IDENTITY_TYPES = {
   // `to` and every `from` get this serializer; these are all the OIDs postgres.js serializes.
@@ -294,6 +294,12 @@ export function postgresBackend(url: string): SqlBackend {
 
 const decoder = new TextDecoder();
 
+/**
+ * `unsafe` without parameters uses the simple protocol, which would run "select 1; select 2"
+ * as two statements. Neon always uses the extended one (one statement, or 42601). Untyped option.
+ */
+const EXTENDED = { simple: false } as postgres.UnsafeQueryOptions;
+
 /** The pool or a transaction: all this file needs of either. */
 // deno-lint-ignore no-explicit-any
 type AnySql = Pick<postgres.Sql<any>, "unsafe">;
@@ -301,7 +307,7 @@ type AnySql = Pick<postgres.Sql<any>, "unsafe">;
 async function postgresQuery(sql: AnySql, { query, params }: RawQuery): Promise<RawResult> {
   let result;
   try {
-    result = await sql.unsafe(query, params as postgres.ParameterOrJSON<never>[]).raw();
+    result = await sql.unsafe(query, params as postgres.ParameterOrJSON<never>[], EXTENDED).raw();
   } catch (err) {
     throw asSqlError(err, postgresErrorFields);
   }

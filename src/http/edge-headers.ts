@@ -1,0 +1,66 @@
+import type { Config } from "../config.ts";
+import { SCALAR_CDN } from "./docs-page.ts";
+
+/**
+ * Security and CORS headers, computed once from the config and set on every response in one
+ * pass. (Hono's `cors` and `secureHeaders` middlewares did the same work per request and cost
+ * more than the rest of the stack together; see docs/benchmarks.md.)
+ */
+export interface EdgeHeaders {
+  /** For every API response. */
+  api: [string, string][];
+  /** For the HTML reference at /docs: its scripts come from a CDN. */
+  docs: [string, string][];
+  /** Answers a CORS preflight, or returns null when the request is not one. */
+  preflight(req: Request): Response | null;
+  /** `Access-Control-Allow-Origin` for this request's origin (null: not allowed). */
+  allowOrigin(origin: string | null): string | null;
+}
+
+const ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, traceparent";
+const ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+const EXPOSE_HEADERS =
+  "X-Request-Id, traceparent, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, Location";
+
+export function edgeHeaders(config: Config): EdgeHeaders {
+  const common: [string, string][] = [
+    ["X-Content-Type-Options", "nosniff"],
+    ["Referrer-Policy", "no-referrer"],
+    ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
+    ["X-Frame-Options", "DENY"],
+    ["Cross-Origin-Opener-Policy", "same-origin"],
+    ["Access-Control-Expose-Headers", EXPOSE_HEADERS],
+  ];
+  const cdn = new URL(SCALAR_CDN).origin;
+  const anyOrigin = config.corsOrigins === "*";
+  const allowed = new Set(anyOrigin ? [] : config.corsOrigins);
+  const allowOrigin = (origin: string | null) =>
+    anyOrigin ? "*" : origin && allowed.has(origin) ? origin : null;
+  return {
+    api: [
+      ...common,
+      ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"],
+      ["Cross-Origin-Resource-Policy", "cross-origin"],
+    ],
+    docs: [
+      ...common,
+      [
+        "Content-Security-Policy",
+        `default-src 'self'; script-src 'self' 'unsafe-inline' ${cdn}; style-src 'self' 'unsafe-inline' https:; font-src 'self' https: data:; img-src 'self' https: data:; connect-src 'self' https:`,
+      ],
+    ],
+    allowOrigin,
+    preflight(req) {
+      if (req.method !== "OPTIONS" || !req.headers.get("access-control-request-method")) return null;
+      const origin = allowOrigin(req.headers.get("origin"));
+      const headers = new Headers({
+        "Access-Control-Allow-Methods": ALLOW_METHODS,
+        "Access-Control-Allow-Headers": ALLOW_HEADERS,
+        "Access-Control-Max-Age": "600",
+        Vary: "Origin",
+      });
+      if (origin) headers.set("Access-Control-Allow-Origin", origin);
+      return new Response(null, { status: 204, headers });
+    },
+  };
+}
