@@ -105,7 +105,7 @@ export async function revokeApiKey(
         meta,
         { action: "api_key.delete", targetType: "api_key", targetId: id },
         now,
-        sql`exists (select 1 from ${apiKeys} where ${apiKeys.id} = ${id} and ${apiKeys.revokedAt} = ${now})`,
+        sql`exists (select 1 from ${apiKeys} where ${and(eq(apiKeys.id, id), eq(apiKeys.revokedAt, now))})`,
       ),
     ] as const
   );

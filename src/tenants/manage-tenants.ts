@@ -202,7 +202,7 @@ async function transition(
           metadata: opts.metadata,
         },
         now,
-        sql`exists (select 1 from ${tenants} where ${tenants.id} = ${id} and ${tenants.updatedAt} = ${now})`,
+        sql`exists (select 1 from ${tenants} where ${and(eq(tenants.id, id), eq(tenants.updatedAt, now))})`,
       ),
     ] as const
   );

@@ -199,7 +199,7 @@ export async function updateUser(
           },
         },
         now,
-        sql`exists (select 1 from ${users} where ${users.id} = ${id} and ${users.updatedAt} = ${now})`,
+        sql`exists (select 1 from ${users} where ${and(eq(users.id, id), eq(users.updatedAt, now))})`,
       ),
     ] as const
   );
@@ -241,7 +241,7 @@ export async function deleteUser(
           metadata: { email: target.email, role: target.role },
         },
         now,
-        sql`exists (select 1 from ${users} where ${users.id} = ${id} and ${users.deletedAt} = ${now})`,
+        sql`exists (select 1 from ${users} where ${and(eq(users.id, id), eq(users.deletedAt, now))})`,
       ),
     ] as const
   );

@@ -23,7 +23,7 @@ Deno.test("observability: probes are public, the rest needs a token", async (t) 
       );
       assert.equal(res.status, 200);
       assert.equal(b.checks.database.status, "up");
-      assert.equal(b.checks.database.driver, "pglite");
+      assert.equal(b.checks.database.driver, ctx.services.database.kind);
       assert.equal(b.checks.kv.status, "up");
       assert.equal(b.checks.kv.driver, "memory");
     });
@@ -172,6 +172,6 @@ Deno.test("observability: ready says which part is down, and requests answer 503
     assert.equal(req.status, 503);
     assert.equal((await body(req)).code, "service_unavailable");
   } finally {
-    await ctx.services.runner?.stop();
+    await ctx.close();
   }
 });

@@ -6,6 +6,8 @@ import { createObservability } from "../../src/observability/observability.ts";
 import { type AssembledServices, assembleServices } from "../../src/platform/assemble-services.ts";
 import type { Database } from "../../src/platform/db/database.ts";
 import { openPglite, wrapPglite } from "../../src/platform/db/pglite.ts";
+import { migratePostgres, openPostgres } from "../../src/platform/db/postgres.ts";
+import { throwawayDatabase } from "./throwaway-postgres.ts";
 import type { LocalJobRunnerOptions } from "../../src/platform/jobs/local-job-runner.ts";
 import { LocalRealtime } from "../../src/platform/realtime/local-realtime.ts";
 import type { Clock } from "../../src/services.ts";
@@ -75,6 +77,18 @@ export interface TestOptions {
   extend?: (app: App) => void;
 }
 
+/**
+ * `PYTAKE_TEST_DATABASE=postgres` (the integration suite) runs the same route tests on a real
+ * PostgreSQL: each context gets a throwaway database, dropped when it closes.
+ */
+async function testDatabase(): Promise<{ database: Database; drop?: () => Promise<void> }> {
+  if (Deno.env.get("PYTAKE_TEST_DATABASE") !== "postgres") return { database: await freshPglite() };
+  const tmp = await throwawayDatabase();
+  const database = openPostgres(tmp.url, { max: 4 });
+  await migratePostgres(database);
+  return { database, drop: tmp.drop };
+}
+
 export async function createTestContext(opts: TestOptions = {}): Promise<TestContext> {
   const config = testConfig(opts.env);
   const clock = new TestClock();
@@ -82,7 +96,8 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
     level: opts.logSink ? "debug" : "silent",
     sink: opts.logSink,
   });
-  const database = opts.database ?? await freshPglite();
+  const owned = opts.database ? undefined : await testDatabase();
+  const database = opts.database ?? owned!.database;
   const services = assembleServices(config, database, obs, {
     realtime: new LocalRealtime(),
     clock,
@@ -119,7 +134,8 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
     async close() {
       await Promise.allSettled(pending);
       await services.runner?.stop();
-      await database.close();
+      await database.close().catch(() => {});
+      await owned?.drop?.();
     },
   };
 }

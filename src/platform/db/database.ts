@@ -26,7 +26,8 @@ export interface Database {
 
 /** `db.execute` answers an array on postgres.js and `{ rows }` on PGlite and neon-http. */
 export function resultRows<Row>(result: unknown): Row[] {
-  if (Array.isArray(result)) return result as Row[];
+  // postgres.js answers an Array subclass; copy it so every driver hands back a plain array.
+  if (Array.isArray(result)) return [...result] as Row[];
   return ((result as { rows?: Row[] }).rows ?? []) as Row[];
 }
 

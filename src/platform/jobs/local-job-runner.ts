@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
 import { jobs } from "../../../db/schema/index.ts";
 import { uuidv7 } from "../../core/ids.ts";
 import type { Logger } from "../../observability/logger.ts";
@@ -108,8 +108,12 @@ export class LocalJobRunner implements JobQueue {
     const now = this.#now();
     const lockUntil = new Date(now.getTime() + (this.opts.lockSeconds ?? 300) * 1000);
     const claimable = sql`(select ${jobs.id} from ${jobs}
-      where (${jobs.status} = 'pending' and ${jobs.runAt} <= ${now})
-         or (${jobs.status} = 'running' and ${jobs.lockedUntil} < ${now})
+      where ${
+      or(
+        and(eq(jobs.status, "pending"), lte(jobs.runAt, now)),
+        and(eq(jobs.status, "running"), lt(jobs.lockedUntil, now)),
+      )
+    }
       order by ${jobs.runAt}
       limit ${free}
       for update skip locked)`;
