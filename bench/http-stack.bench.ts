@@ -42,8 +42,14 @@ export async function httpStackBench(opts: { seconds: number; rounds: number; co
           metric: "p99 latency (ms)",
           baseline: bP99.toFixed(1),
           candidate: fP99.toFixed(1),
-          ratio: (fP99 / Math.max(bP99, 0.1)).toFixed(2),
+          // autocannon measures latency in whole milliseconds; below that a ratio means nothing.
+          ratio: bP99 >= 1 ? (fP99 / bP99).toFixed(2) : "n/a (< 1 ms)",
         },
+      ],
+      notes: [
+        "What the candidate does per request that the baseline does not: a UUIDv7 request id and a W3C trace context, one JSON log line (built and serialised even when nothing reads it), a counter and a histogram, a span in a bounded buffer, and twelve response headers (request id, traceparent, CORS, security) that the runtime validates one by one.",
+        "Profiling found the first version at 0.28 of bare Hono: Hono's `cors` and `secureHeaders` middlewares, `c.var` (which copies every context variable into a new object on each access), a `getRandomValues` call per id and a logger built from closures per request. Removing those brought the in-process cost of the stack from 27 to about 9 µs per request.",
+        "The 0.80 target is not met. In process the remaining stack costs ~6 µs per request over bare Hono's ~2.5; over loopback bare Hono serves a request in ~10 µs, so the ratio tops out near 0.6 unless a request stops carrying its own id, trace, log line or headers. Those are product requirements (DESIGN §5), so the figure is recorded as missed rather than the work dropped.",
       ],
     } satisfies BenchReport;
   } finally {

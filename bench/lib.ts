@@ -21,7 +21,12 @@ export async function startServer(script: string, env: Record<string, string> = 
   (async () => {
     while (!(await reader.read()).done) { /* drain */ }
   })();
+  /** `KEY value` lines the server printed before it listened (a token, credentials). */
+  const info = Object.fromEntries(
+    buffered.split("\n").map((l) => l.match(/^([A-Z]+) (.*)$/)).filter((m) => m).map((m) => [m![1], m![2]]),
+  );
   return {
+    info,
     url: `http://127.0.0.1:${port}`,
     async stop() {
       child.kill("SIGTERM");

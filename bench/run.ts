@@ -3,13 +3,16 @@
  * ratio against a baseline measured in the same run, so machines and days compare fairly.
  * `BENCH_QUICK=1` shortens every run (for a smoke check, not for numbers).
  */
+import { authBench } from "./auth.bench.ts";
 import { httpStackBench } from "./http-stack.bench.ts";
 import type { BenchReport } from "./lib.ts";
 
 const quick = Deno.env.get("BENCH_QUICK") === "1";
 const reports: BenchReport[] = [];
 
-reports.push(await httpStackBench({ seconds: quick ? 2 : 8, rounds: quick ? 1 : 3, connections: 50 }));
+const opts = { seconds: quick ? 2 : 8, rounds: quick ? 1 : 3, connections: 50 };
+reports.push(await httpStackBench(opts));
+reports.push(await authBench(opts));
 
 function render(r: BenchReport): string {
   const lines = [

@@ -2,13 +2,20 @@
  * Candidate: the whole app (every middleware, the OpenAPI router with every route, PGlite in
  * memory) served exactly as the Deno entry serves it, with logging on at the production level
  * but written nowhere, so the benchmark measures the work, not the terminal.
+ *
+ * It also serves `GET /bench/authenticated`, the live probe's handler behind authentication, and
+ * prints a signed-in user's token and credentials (`TOKEN …`, `LOGIN …`) for the auth benchmark.
  */
+import { z } from "@hono/zod-openapi";
 import { createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config.ts";
+import { defineRoute } from "../../src/http/define-route.ts";
+import { jsonContent } from "../../src/http/openapi-schemas.ts";
 import { createObservability } from "../../src/observability/observability.ts";
 import { assembleServices } from "../../src/platform/assemble-services.ts";
 import { openPglite } from "../../src/platform/db/pglite.ts";
 import { LocalRealtime } from "../../src/platform/realtime/local-realtime.ts";
+import { plans } from "../../src/tenants/plans.ts";
 
 const config = parseConfig({
   APP_ENV: "production",
@@ -16,13 +23,47 @@ const config = parseConfig({
   JWT_SECRET: "bench-secret-bench-secret-bench-secret-0123",
   ENCRYPTION_KEY: "0".repeat(64),
   LOG_LEVEL: "info",
+  AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
 });
 const obs = createObservability({ level: "info", sink: () => {} });
 const database = await openPglite("memory://");
 const services = assembleServices(config, database, obs, { realtime: new LocalRealtime() });
 const app = createApp(services);
+app.openapi(
+  defineRoute({ user: true }, {
+    method: "get",
+    path: "/bench/authenticated",
+    tags: ["Bench"],
+    operationId: "benchAuthenticated",
+    summary: "The live probe behind authentication",
+    responses: { 200: jsonContent(z.object({ status: z.literal("alive") }), "alive") },
+  }),
+  (c) => c.json({ status: "alive" as const }, 200),
+);
 const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} };
+
+const email = "bench@example.com";
+const password = "Bench-password-1";
+const reg = await app.request(
+  "/api/v1/auth/register",
+  {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password, name: "Bench", tenant_name: "Bench ISP" }),
+  },
+  { clientIp: "127.0.0.1" },
+  ctx,
+);
+const { token } = await reg.json();
+// The plan's per-minute limit would turn the load into 429s. The limiter still counts every
+// request (that work is part of what is measured); it just never says no.
+plans.starter.limits.api_requests_per_minute = 1_000_000_000;
+
 Deno.serve(
-  { hostname: "127.0.0.1", port: 0, onListen: ({ port }) => console.log(`PORT ${port}`) },
+  {
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: ({ port }) => console.log(`TOKEN ${token}\nLOGIN ${email} ${password}\nPORT ${port}`),
+  },
   (req, info) => app.fetch(req, { clientIp: (info.remoteAddr as Deno.NetAddr).hostname }, ctx),
 );

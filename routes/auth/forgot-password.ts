@@ -27,7 +27,7 @@ export const route = defineRoute({ public: true }, {
 
 export const registerForgotPassword = (app: App) =>
   app.openapi(route, async (c) => {
-    await requestPasswordReset(c.var.services, requestMeta(c), c.req.valid("json").email);
+    await requestPasswordReset(c.get("services"), requestMeta(c), c.req.valid("json").email);
     return c.json({
       status: "accepted" as const,
       message: "If this email has an account, a reset link is on its way.",

@@ -34,6 +34,6 @@ export const route = defineRoute({ public: true }, {
 
 export const registerLogin = (app: App) =>
   app.openapi(route, async (c) => {
-    const result = unwrap(await login(c.var.services, requestMeta(c), c.req.valid("json")));
+    const result = unwrap(await login(c.get("services"), requestMeta(c), c.req.valid("json")));
     return c.json(result, 200);
   });

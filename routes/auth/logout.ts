@@ -17,8 +17,8 @@ export const route = defineRoute({ user: true }, {
 
 export const registerLogout = (app: App) =>
   app.openapi(route, async (c) => {
-    const s = c.var.services;
-    const p = c.var.principal;
+    const s = c.get("services");
+    const p = c.get("principal");
     if (p?.kind === "user") {
       await revokeSession(s.kv, p.sessionId);
       await denyAccessToken(s.kv, p.tokenId, p.tokenExpiresAt, s.clock.now());

@@ -19,9 +19,9 @@ export const route = defineRoute({ user: true }, {
 
 export const registerMe = (app: App) =>
   app.openapi(route, async (c) => {
-    const p = c.var.principal;
+    const p = c.get("principal");
     const userId = p?.kind === "user" ? p.userId : "";
-    const [row] = await c.var.services.database.db.select({ user: users, tenant: tenants }).from(users)
+    const [row] = await c.get("services").database.db.select({ user: users, tenant: tenants }).from(users)
       .leftJoin(tenants, eq(tenants.id, users.tenantId)).where(eq(users.id, userId));
     if (!row) throw notFound("User");
     return c.json(userView(row.user, row.tenant), 200);

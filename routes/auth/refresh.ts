@@ -27,6 +27,8 @@ export const route = defineRoute({ public: true }, {
 
 export const registerRefresh = (app: App) =>
   app.openapi(route, async (c) => {
-    const result = unwrap(await refresh(c.var.services, requestMeta(c), c.req.valid("json").refresh_token));
+    const result = unwrap(
+      await refresh(c.get("services"), requestMeta(c), c.req.valid("json").refresh_token),
+    );
     return c.json(result, 200);
   });

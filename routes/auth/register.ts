@@ -37,6 +37,6 @@ export const route = defineRoute({ public: true }, {
 
 export const registerRegister = (app: App) =>
   app.openapi(route, async (c) => {
-    const result = unwrap(await register(c.var.services, requestMeta(c), c.req.valid("json")));
+    const result = unwrap(await register(c.get("services"), requestMeta(c), c.req.valid("json")));
     return c.json(result, 201);
   });

@@ -31,5 +31,5 @@ export const route = defineRoute({ public: true }, {
 
 export const registerResetPassword = (app: App) =>
   app.openapi(route, async (c) => {
-    return c.json(unwrap(await resetPassword(c.var.services, requestMeta(c), c.req.valid("json"))), 200);
+    return c.json(unwrap(await resetPassword(c.get("services"), requestMeta(c), c.req.valid("json"))), 200);
   });

@@ -25,5 +25,8 @@ export const route = defineRoute({ public: true }, {
 
 export const registerVerifyEmail = (app: App) =>
   app.openapi(route, async (c) => {
-    return c.json(unwrap(await verifyEmail(c.var.services, requestMeta(c), c.req.valid("json").token)), 200);
+    return c.json(
+      unwrap(await verifyEmail(c.get("services"), requestMeta(c), c.req.valid("json").token)),
+      200,
+    );
   });

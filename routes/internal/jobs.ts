@@ -13,7 +13,7 @@ import { jobCallbackPath, verifyQStashSignature } from "../../src/platform/jobs/
  * before anything parses it (known-pitfalls G.2, G.3, G.4).
  */
 const verifyQStash: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { config } = c.var.services;
+  const { config } = c.get("services");
   const rawBody = await c.req.text();
   const valid = config.qstash !== undefined && await verifyQStashSignature(config.qstash, {
     signature: c.req.header("upstash-signature"),
@@ -48,7 +48,7 @@ export const registerJobReceiver = (app: App) =>
   app.openapi(route, async (c) => {
     const { name } = c.req.valid("param");
     const { payload } = c.req.valid("json");
-    const { jobRegistry, obs } = c.var.services;
+    const { jobRegistry, obs } = c.get("services");
     const retried = Number(c.req.header("upstash-retried") ?? "0") || 0;
     const maxAttempts = jobRegistry.maxAttempts(name);
     const jobId = c.req.header("upstash-message-id") ?? "unknown";
@@ -57,13 +57,13 @@ export const registerJobReceiver = (app: App) =>
         jobId,
         attempt: retried + 1,
         maxAttempts,
-        log: c.var.log.child({ service: "jobs", job: name, job_id: jobId }),
+        log: c.get("log").child({ service: "jobs", job: name, job_id: jobId }),
       });
     } catch (err) {
       const permanent = err instanceof PermanentJobError;
       const last = permanent || retried + 1 >= maxAttempts;
       obs.metrics.jobsRun.inc({ name, outcome: last ? "failed" : "retry" });
-      c.var.log.warn("job failed", { service: "jobs", job: name, error: err, permanent });
+      c.get("log").warn("job failed", { service: "jobs", job: name, error: err, permanent });
       if (permanent) {
         throw new ApiError("not_retryable", `Job ${name} cannot succeed: ${(err as Error).message}`, {
           headers: { "Upstash-NonRetryable-Error": "true" },

@@ -24,7 +24,7 @@ export const route = defineRoute({ public: true }, {
 
 export const registerHealth = (app: App) =>
   app.openapi(route, (c) => {
-    const { config, obs, clock } = c.var.services;
+    const { config, obs, clock } = c.get("services");
     return c.json({
       status: "ok" as const,
       version: config.version,

@@ -37,7 +37,7 @@ export const route = defineRoute({ permission: "read:observability" }, {
 export const registerLogs = (app: App) =>
   app.openapi(route, (c) => {
     const q = c.req.valid("query");
-    const all = c.var.services.obs.logs.query({
+    const all = c.get("services").obs.logs.query({
       level: q.level,
       service: q.service,
       limit: Number.MAX_SAFE_INTEGER,

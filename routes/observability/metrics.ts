@@ -27,6 +27,6 @@ export const route = defineRoute({ permission: "read:observability" }, {
 
 export const registerMetrics = (app: App) =>
   app.openapi(route, (c) =>
-    c.text(c.var.services.obs.metrics.render(), 200, {
+    c.text(c.get("services").obs.metrics.render(), 200, {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
     }));

@@ -69,7 +69,7 @@ export async function readiness(s: Services) {
 
 export const registerReady = (app: App) =>
   app.openapi(route, async (c) => {
-    const checks = await readiness(c.var.services);
+    const checks = await readiness(c.get("services"));
     const down = Object.entries(checks).filter(([, v]) => v.status === "down").map(([k]) => k);
     if (down.length > 0) {
       throw new ApiError("service_unavailable", `Not ready: ${down.join(" and ")} unavailable`, {

@@ -38,7 +38,7 @@ export const route = defineRoute({ permission: "read:observability" }, {
 export const registerTraces = (app: App) =>
   app.openapi(route, (c) => {
     const q = c.req.valid("query");
-    const all = c.var.services.obs.spans.query({
+    const all = c.get("services").obs.spans.query({
       traceId: q.trace_id,
       status: q.status,
       minDurationMs: q.min_duration_ms,

@@ -34,7 +34,7 @@ export const route = defineRoute({ permission: "write:tenants" }, {
 export const registerCreateTenant = (app: App) =>
   app.openapi(route, async (c) => {
     const tenant = unwrap(
-      await createTenant(c.var.services, requestMeta(c), c.var.principal!, c.req.valid("json")),
+      await createTenant(c.get("services"), requestMeta(c), c.get("principal")!, c.req.valid("json")),
     );
     return c.json(tenant, 201);
   });

@@ -18,5 +18,8 @@ export const route = defineRoute({ permission: "read:tenant" }, {
 
 export const registerGetTenant = (app: App) =>
   app.openapi(route, async (c) => {
-    return c.json(unwrap(await getTenant(c.var.services, c.var.principal!, c.req.valid("param").id)), 200);
+    return c.json(
+      unwrap(await getTenant(c.get("services"), c.get("principal")!, c.req.valid("param").id)),
+      200,
+    );
   });

@@ -75,23 +75,40 @@ export const registerTenantLifecycle = (app: App) => {
   app.openapi(upgradeRoute, async (c) => {
     const { id } = c.req.valid("param");
     const tenant = unwrap(
-      await upgradeTenant(c.var.services, requestMeta(c), c.var.principal!, id, c.req.valid("json").plan),
+      await upgradeTenant(
+        c.get("services"),
+        requestMeta(c),
+        c.get("principal")!,
+        id,
+        c.req.valid("json").plan,
+      ),
     );
     return c.json(tenant, 200);
   });
   app.openapi(suspendRoute, async (c) => {
     const { id } = c.req.valid("param");
     const tenant = unwrap(
-      await suspendTenant(c.var.services, requestMeta(c), c.var.principal!, id, c.req.valid("json").reason),
+      await suspendTenant(
+        c.get("services"),
+        requestMeta(c),
+        c.get("principal")!,
+        id,
+        c.req.valid("json").reason,
+      ),
     );
     return c.json(tenant, 200);
   });
   app.openapi(reactivateRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(unwrap(await reactivateTenant(c.var.services, requestMeta(c), c.var.principal!, id)), 200);
+    return c.json(
+      unwrap(await reactivateTenant(c.get("services"), requestMeta(c), c.get("principal")!, id)),
+      200,
+    );
   });
   app.openapi(deleteRoute, async (c) => {
-    unwrap(await deleteTenant(c.var.services, requestMeta(c), c.var.principal!, c.req.valid("param").id));
+    unwrap(
+      await deleteTenant(c.get("services"), requestMeta(c), c.get("principal")!, c.req.valid("param").id),
+    );
     return c.body(null, 204);
   });
 };

@@ -28,6 +28,6 @@ export const route = defineRoute({ permission: "read:tenants" }, {
 export const registerListTenants = (app: App) =>
   app.openapi(route, async (c) => {
     const q = c.req.valid("query");
-    const { rows, total } = await listTenants(c.var.services, q);
+    const { rows, total } = await listTenants(c.get("services"), q);
     return c.json(page(rows, q, total), 200);
   });

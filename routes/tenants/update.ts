@@ -29,7 +29,7 @@ export const registerUpdateTenant = (app: App) =>
   app.openapi(route, async (c) => {
     const { id } = c.req.valid("param");
     const tenant = unwrap(
-      await updateTenant(c.var.services, requestMeta(c), c.var.principal!, id, c.req.valid("json")),
+      await updateTenant(c.get("services"), requestMeta(c), c.get("principal")!, id, c.req.valid("json")),
     );
     return c.json(tenant, 200);
   });

@@ -43,10 +43,10 @@ export const registerUserActivity = (app: App) =>
   app.openapi(route, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const p = c.var.principal!;
-    const row = await findUser(c.var.services, p, id);
+    const p = c.get("principal")!;
+    const row = await findUser(c.get("services"), p, id);
     if (!row) throw notFound("User");
-    const { db } = c.var.services.database;
+    const { db } = c.get("services").database;
     const filters: SQL[] = [eq(auditLog.actorId, id), eq(auditLog.actorType, "user")];
     if (q.action) filters.push(eq(auditLog.action, q.action));
     const where = and(...filters);

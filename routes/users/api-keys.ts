@@ -56,17 +56,19 @@ export const deleteRoute = defineRoute({ permission: "write:api_keys" }, {
 export const registerApiKeys = (app: App) => {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const { rows, total } = await listApiKeys(c.var.services, c.var.principal!, q);
+    const { rows, total } = await listApiKeys(c.get("services"), c.get("principal")!, q);
     return c.json(page(rows, q, total), 200);
   });
   app.openapi(createRoute, async (c) => {
     const created = unwrap(
-      await createApiKey(c.var.services, requestMeta(c), c.var.principal!, c.req.valid("json")),
+      await createApiKey(c.get("services"), requestMeta(c), c.get("principal")!, c.req.valid("json")),
     );
     return c.json(created, 201);
   });
   app.openapi(deleteRoute, async (c) => {
-    unwrap(await revokeApiKey(c.var.services, requestMeta(c), c.var.principal!, c.req.valid("param").id));
+    unwrap(
+      await revokeApiKey(c.get("services"), requestMeta(c), c.get("principal")!, c.req.valid("param").id),
+    );
     return c.body(null, 204);
   });
 };

@@ -29,7 +29,7 @@ export const registerChangePassword = (app: App) =>
   app.openapi(route, async (c) => {
     const { id } = c.req.valid("param");
     const res = unwrap(
-      await changePassword(c.var.services, requestMeta(c), c.var.principal!, id, c.req.valid("json")),
+      await changePassword(c.get("services"), requestMeta(c), c.get("principal")!, id, c.req.valid("json")),
     );
     return c.json(res, 200);
   });

@@ -36,7 +36,7 @@ export const route = defineRoute({ permission: "write:users" }, {
 export const registerCreateUser = (app: App) =>
   app.openapi(route, async (c) => {
     const user = unwrap(
-      await createUser(c.var.services, requestMeta(c), c.var.principal!, c.req.valid("json")),
+      await createUser(c.get("services"), requestMeta(c), c.get("principal")!, c.req.valid("json")),
     );
     return c.json(user, 201);
   });

@@ -23,6 +23,6 @@ export const route = defineRoute({ permission: "write:users" }, {
 
 export const registerDeleteUser = (app: App) =>
   app.openapi(route, async (c) => {
-    unwrap(await deleteUser(c.var.services, requestMeta(c), c.var.principal!, c.req.valid("param").id));
+    unwrap(await deleteUser(c.get("services"), requestMeta(c), c.get("principal")!, c.req.valid("param").id));
     return c.body(null, 204);
   });

@@ -19,7 +19,7 @@ export const route = defineRoute({ permission: "read:users" }, {
 
 export const registerGetUser = (app: App) =>
   app.openapi(route, async (c) => {
-    const row = await findUser(c.var.services, c.var.principal!, c.req.valid("param").id);
+    const row = await findUser(c.get("services"), c.get("principal")!, c.req.valid("param").id);
     if (!row) throw notFound("User");
     return c.json(userView(row.user, row.tenant), 200);
   });

@@ -29,8 +29,8 @@ export const route = defineRoute({ permission: "read:users" }, {
 export const registerListUsers = (app: App) =>
   app.openapi(route, async (c) => {
     const q = c.req.valid("query");
-    const { db } = c.var.services.database;
-    const filters: SQL[] = [usersOf(c.var.principal!)];
+    const { db } = c.get("services").database;
+    const filters: SQL[] = [usersOf(c.get("principal")!)];
     if (q.role) filters.push(eq(users.role, q.role));
     if (q.status) filters.push(eq(users.status, q.status));
     if (q.q) {

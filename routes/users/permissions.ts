@@ -36,7 +36,7 @@ export const putRoute = defineRoute({ permission: "write:users" }, {
 
 export const registerUserPermissions = (app: App) => {
   app.openapi(getRoute, async (c) => {
-    const row = await findUser(c.var.services, c.var.principal!, c.req.valid("param").id);
+    const row = await findUser(c.get("services"), c.get("principal")!, c.req.valid("param").id);
     if (!row) throw notFound("User");
     return c.json(permissionsView(row.user.role, row.user.permissions), 200);
   });
@@ -44,7 +44,7 @@ export const registerUserPermissions = (app: App) => {
     const { id } = c.req.valid("param");
     const { permissions } = c.req.valid("json");
     const view = unwrap(
-      await setUserPermissions(c.var.services, requestMeta(c), c.var.principal!, id, permissions),
+      await setUserPermissions(c.get("services"), requestMeta(c), c.get("principal")!, id, permissions),
     );
     return c.json(view, 200);
   });

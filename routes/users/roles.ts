@@ -24,7 +24,7 @@ export const route = defineRoute({ permission: "read:users" }, {
 
 export const registerListRoles = (app: App) =>
   app.openapi(route, (c) => {
-    const p = c.var.principal!;
+    const p = c.get("principal")!;
     const role = p.kind === "scrape" ? "viewer" : p.role;
     const visible = roles.filter((r) => r !== "super_admin" || role === "super_admin");
     return c.json({

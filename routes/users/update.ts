@@ -35,7 +35,7 @@ export const registerUpdateUser = (app: App) =>
   app.openapi(route, async (c) => {
     const { id } = c.req.valid("param");
     const user = unwrap(
-      await updateUser(c.var.services, requestMeta(c), c.var.principal!, id, c.req.valid("json")),
+      await updateUser(c.get("services"), requestMeta(c), c.get("principal")!, id, c.req.valid("json")),
     );
     return c.json(user, 200);
   });

@@ -20,8 +20,8 @@ export function requestMeta(c: Context<AppEnv>): RequestMeta {
   return {
     ip: c.env?.clientIp ?? null,
     userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
-    requestId: c.var.requestId,
-    principal: c.var.principal,
+    requestId: c.get("requestId"),
+    principal: c.get("principal"),
   };
 }
 

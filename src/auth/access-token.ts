@@ -15,10 +15,26 @@ export interface AccessClaims {
   expiresAt: number;
 }
 
-const keyCache = new Map<string, Uint8Array>();
-function key(secret: string): Uint8Array {
+/**
+ * The HMAC key, imported once per secret: handing jose raw bytes makes it import a CryptoKey on
+ * every sign and verify, which cost more than the verification itself (docs/benchmarks.md).
+ */
+const keyCache = new Map<string, Promise<CryptoKey>>();
+function key(secret: string): Promise<CryptoKey> {
   let k = keyCache.get(secret);
-  if (!k) keyCache.set(secret, k = new TextEncoder().encode(secret));
+  if (!k) {
+    k = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      [
+        "sign",
+        "verify",
+      ],
+    );
+    keyCache.set(secret, k);
+  }
   return k;
 }
 
@@ -39,9 +55,19 @@ export async function signAccessToken(
     .setIssuedAt(iat)
     .setNotBefore(iat)
     .setExpirationTime(expiresAt)
-    .sign(key(secret));
+    .sign(await key(secret));
   return { token, tokenId, expiresAt };
 }
+
+/**
+ * Tokens whose signature already verified, with their claims. A client sends the same token for
+ * up to 15 minutes and an HMAC through WebCrypto costs tens of microseconds, the most expensive
+ * step of authenticating (docs/benchmarks.md); times are still checked on every use, and
+ * revocation never relied on this (sessions and the denylist are looked up on every request).
+ */
+const verified = new Map<string, AccessClaims & { notBefore: number; secret: string }>();
+const VERIFIED_MAX = 10_000;
+const CLOCK_TOLERANCE = 5;
 
 /** The claims of a valid token, or null for anything else (bad signature, `alg`, time, audience). */
 export async function verifyAccessToken(
@@ -49,23 +75,47 @@ export async function verifyAccessToken(
   token: string,
   now: Date,
 ): Promise<AccessClaims | null> {
+  const nowSeconds = now.getTime() / 1000;
+  const hit = verified.get(token);
+  if (hit && hit.secret === secret) {
+    const fresh = nowSeconds < hit.expiresAt + CLOCK_TOLERANCE &&
+      nowSeconds >= hit.notBefore - CLOCK_TOLERANCE;
+    if (!fresh) return null;
+    const { notBefore: _n, secret: _s, ...claims } = hit;
+    return claims;
+  }
+  const checked = await verifySignedToken(secret, token, now);
+  if (!checked) return null;
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  verified.set(token, { ...checked.claims, notBefore: checked.notBefore, secret });
+  return checked.claims;
+}
+
+async function verifySignedToken(
+  secret: string,
+  token: string,
+  now: Date,
+): Promise<{ claims: AccessClaims; notBefore: number } | null> {
   try {
-    const { payload } = await jwtVerify(token, key(secret), {
+    const { payload } = await jwtVerify(token, await key(secret), {
       algorithms: ["HS256"],
       issuer: ISSUER,
       audience: AUDIENCE,
       currentDate: now,
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE,
       requiredClaims: ["sub", "jti", "exp", "iat"],
     });
     if (typeof payload.sid !== "string" || typeof payload.role !== "string") return null;
     return {
-      userId: payload.sub!,
-      tenantId: typeof payload.tid === "string" ? payload.tid : null,
-      role: payload.role as Role,
-      sessionId: payload.sid,
-      tokenId: payload.jti!,
-      expiresAt: payload.exp!,
+      claims: {
+        userId: payload.sub!,
+        tenantId: typeof payload.tid === "string" ? payload.tid : null,
+        role: payload.role as Role,
+        sessionId: payload.sid,
+        tokenId: payload.jti!,
+        expiresAt: payload.exp!,
+      },
+      notBefore: payload.nbf ?? payload.iat!,
     };
   } catch {
     return null;

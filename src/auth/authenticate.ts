@@ -38,7 +38,7 @@ type Ctx = Context<AppEnv>;
 
 /** The tenant must exist and be active; a suspended tenant's credentials all answer 403. */
 async function checkTenant(c: Ctx, tenantId: string, cached: string | null): Promise<TenantState> {
-  const { database, kv } = c.var.services;
+  const { database, kv } = c.get("services");
   let state = parseCached<TenantState>(cached);
   if (state === undefined) state = await loadTenantState(database, kv, tenantId);
   if (!state || state.status === "deleted") {
@@ -53,7 +53,7 @@ async function checkTenant(c: Ctx, tenantId: string, cached: string | null): Pro
 async function userState(c: Ctx, userId: string, cached: string | null): Promise<UserState | null> {
   const s = parseCached<UserState>(cached);
   if (s !== undefined) return s;
-  const { database, kv } = c.var.services;
+  const { database, kv } = c.get("services");
   return await loadUserState(database, kv, userId);
 }
 
@@ -61,7 +61,7 @@ async function fromAccessToken(
   c: Ctx,
   token: string,
 ): Promise<{ principal: Principal; tenant?: TenantState }> {
-  const { config, kv, clock } = c.var.services;
+  const { config, kv, clock } = c.get("services");
   const claims = await verifyAccessToken(config.jwtSecret!, token, clock.now());
   if (!claims) throw invalidToken();
   const keys = [sessionKey(claims.sessionId), deniedTokenKey(claims.tokenId), userStateKey(claims.userId)];
@@ -99,7 +99,7 @@ interface ApiKeyState {
 }
 
 async function fromApiKey(c: Ctx, key: string): Promise<{ principal: Principal; tenant?: TenantState }> {
-  const { database, kv, clock } = c.var.services;
+  const { database, kv, clock } = c.get("services");
   const hash = await sha256Hex(key);
   let state = parseCached<ApiKeyState>(await kv.get(apiKeyStateKey(hash)));
   if (state === undefined) {
@@ -158,7 +158,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       headers: { "WWW-Authenticate": 'Bearer realm="pytake"' },
     });
   }
-  const { config } = c.var.services;
+  const { config } = c.get("services");
   if (config.observabilityToken && await timingSafeEqualText(token, config.observabilityToken)) {
     c.set("principal", { kind: "scrape", tenantId: null, permissions: SCRAPE_PERMISSIONS });
     return await next();
@@ -183,7 +183,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** 403 unless the authenticated principal holds `permission`. */
 export const requirePermission = (permission: Permission): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const principal = c.var.principal;
+  const principal = c.get("principal");
   if (!principal) throw new ApiError("unauthorized", "Authentication required");
   if (!principal.permissions.has(permission)) {
     throw new ApiError("forbidden", `This action needs the \`${permission}\` permission`, {
@@ -195,7 +195,7 @@ export const requirePermission = (permission: Permission): MiddlewareHandler<App
 
 /** Routes about the caller's own account need a user, not an API key or a scraper. */
 export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.var.principal?.kind !== "user") {
+  if (c.get("principal")?.kind !== "user") {
     throw new ApiError("forbidden", "This route needs a user's access token, not an API key");
   }
   await next();

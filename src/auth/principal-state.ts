@@ -75,11 +75,21 @@ export async function forgetTenant(kv: KV, tenantId: string): Promise<void> {
   await kv.del(tenantStateKey(tenantId));
 }
 
-/** Role permissions plus grants; tenant users never hold platform permissions, whatever was granted. */
-export function effectivePermissions(role: Role, grants: readonly Permission[]): Set<Permission> {
-  const set = new Set<Permission>([...rolePermissions[role], ...grants]);
-  if (role !== "super_admin") {
-    for (const p of ["read:tenants", "write:tenants", "read:observability"] as const) set.delete(p);
+/**
+ * Role permissions plus grants; tenant users never hold platform permissions, whatever was
+ * granted. Memoised: every authenticated request asks, with a handful of distinct answers.
+ */
+const effectiveCache = new Map<string, ReadonlySet<Permission>>();
+export function effectivePermissions(role: Role, grants: readonly Permission[]): ReadonlySet<Permission> {
+  const key = grants.length === 0 ? role : `${role}|${[...grants].sort().join(",")}`;
+  let set = effectiveCache.get(key);
+  if (!set) {
+    const s = new Set<Permission>([...rolePermissions[role], ...grants]);
+    if (role !== "super_admin") {
+      for (const p of ["read:tenants", "write:tenants", "read:observability"] as const) s.delete(p);
+    }
+    if (effectiveCache.size > 10_000) effectiveCache.clear();
+    effectiveCache.set(key, set = s);
   }
   return set;
 }

@@ -14,6 +14,8 @@ export interface AppVariables {
   requestId: string;
   trace: TraceContext;
   log: Logger;
+  /** The route's template (`/api/v1/users/{id}`), set by routes made with `defineRoute`. */
+  route?: string;
   /** Set by `authenticate` on protected routes. */
   principal?: Principal;
 }

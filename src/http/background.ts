@@ -7,7 +7,7 @@ import type { AppEnv } from "./app-env.ts";
  * `app.request` has none, and Hono's getter throws then (known-pitfalls D.1).
  */
 export function background(c: Context<AppEnv>, work: Promise<unknown>): void {
-  const guarded = work.catch((err) => c.var.log.error("background task failed", { error: err }));
+  const guarded = work.catch((err) => c.get("log").error("background task failed", { error: err }));
   try {
     c.executionCtx.waitUntil(guarded);
   } catch {

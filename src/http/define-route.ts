@@ -28,7 +28,13 @@ type Definition = Omit<RouteConfig, "security" | "middleware"> & {
 
 export function defineRoute<const R extends Definition>(access: Access, route: R) {
   const protectedRoute = "permission" in access || "user" in access;
+  const template = route.path;
+  const named: MiddlewareHandler<AppEnv> = (c, next) => {
+    c.set("route", template);
+    return next();
+  };
   const middleware: MiddlewareHandler<AppEnv>[] = [
+    named,
     ...("permission" in access ? [authenticate, requirePermission(access.permission)] : []),
     ...("user" in access ? [authenticate, requireUser] : []),
     ...(route.middleware ?? []),

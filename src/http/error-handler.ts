@@ -6,7 +6,7 @@ import { isUnavailable } from "./unavailable.ts";
 
 /** `c.body` keeps headers set earlier in the request (RateLimit-*, CORS). */
 export function problemResponse(c: Context<AppEnv>, err: ApiError): Response {
-  const requestId = c.var.requestId ?? "unknown";
+  const requestId = c.get("requestId") ?? "unknown";
   return c.body(JSON.stringify(err.body(requestId)), err.status as 400, {
     ...err.options.headers,
     "Content-Type": "application/problem+json",
@@ -33,7 +33,7 @@ function fromHttpException(e: HTTPException): ApiError {
 export const errorHandler: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof ApiError) return problemResponse(c, err);
   if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err));
-  const log = c.var.log ?? c.var.services?.obs.log;
+  const log = c.get("log") ?? c.get("services")?.obs.log;
   if (isUnavailable(err)) {
     log?.error("backing service unavailable", { error: err });
     return problemResponse(

@@ -8,7 +8,7 @@ import { ApiError } from "./problem.ts";
  * 429 problem with `Retry-After` (DESIGN §5).
  */
 export async function enforceRateLimit(c: Context<AppEnv>, key: string, rule: RateRule): Promise<void> {
-  const { rateLimiter, clock } = c.var.services;
+  const { rateLimiter, clock } = c.get("services");
   const d = await rateLimiter.limit(key, rule);
   const resetSeconds = Math.max(0, Math.ceil((d.reset - clock.now().getTime()) / 1000));
   const headers = {

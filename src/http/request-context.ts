@@ -9,7 +9,10 @@ import { edgeHeaders } from "./edge-headers.ts";
 /** A caller-supplied id is kept when it is short and plain, so logs join across services. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-/** Route template for metrics and logs; unmatched paths collapse into one label. */
+/**
+ * Route template for metrics and logs when the route did not name itself (routes made with
+ * `defineRoute` do, which is cheaper); unmatched paths collapse into one label.
+ */
 function routeLabel(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
   const p = routePath(c, -1);
   return !p || p === "*" || p === "/*" ? "unmatched" : p;
@@ -31,8 +34,9 @@ export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
     const preflight = headers.preflight(c.req.raw);
     if (preflight) return preflight;
     const incoming = c.req.header("x-request-id");
-    const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : uuidv7();
-    const trace = continueTrace(c.req.header("traceparent"));
+    const ours = incoming && SAFE_REQUEST_ID.test(incoming) ? undefined : uuidv7();
+    const requestId = ours ?? incoming!;
+    const trace = continueTrace(c.req.header("traceparent"), ours?.replaceAll("-", ""));
     c.set("services", services);
     c.set("requestId", requestId);
     c.set("trace", trace);
@@ -42,7 +46,7 @@ export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
     } finally {
       const status = c.res.status;
       const seconds = (performance.now() - started) / 1000;
-      const route = routeLabel(c);
+      const route = c.get("route") ?? routeLabel(c);
       const method = c.req.method;
       // A 101 (WebSocket) response has immutable headers.
       if (status !== 101) {
@@ -56,7 +60,7 @@ export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
       }
       obs.metrics.httpRequests.inc({ route, method, status: String(status) });
       obs.metrics.httpDuration.observe({ route, method }, seconds);
-      const principal = c.var.principal;
+      const principal = c.get("principal");
       const latencyMs = Math.round(seconds * 10_000) / 10;
       obs.spans.record({
         trace_id: trace.traceId,

@@ -23,8 +23,12 @@ export interface Span {
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
-/** Continues the caller's trace when its header is valid, otherwise starts a new one. */
-export function continueTrace(header: string | undefined | null): TraceContext {
+/**
+ * Continues the caller's trace when its header is valid, otherwise starts a new one, with
+ * `newTraceId` (32 hex digits) when given: the request's own UUIDv7 serves, so a log line's
+ * request id and its trace id are the same number.
+ */
+export function continueTrace(header: string | undefined | null, newTraceId?: string): TraceContext {
   const m = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
   // Version ff is forbidden and all-zero ids are invalid (spec §3.2.2.3/§3.2.2.4).
   if (m && m[1] !== "ff" && !/^0+$/.test(m[2]) && !/^0+$/.test(m[3])) {
@@ -35,7 +39,7 @@ export function continueTrace(header: string | undefined | null): TraceContext {
       sampled: (parseInt(m[4], 16) & 1) === 1,
     };
   }
-  return { traceId: randomHex(16), spanId: randomHex(8), sampled: true };
+  return { traceId: newTraceId ?? randomHex(16), spanId: randomHex(8), sampled: true };
 }
 
 export function childOf(parent: TraceContext): TraceContext {

@@ -153,7 +153,7 @@ Deno.test("observability: ready says which part is down, and requests answer 503
   const ctx = await createTestContext({
     extend: (app) =>
       app.get("/test/db", async (c) => {
-        await c.var.services.database.ping();
+        await c.get("services").database.ping();
         return c.json({ ok: true });
       }),
   });
