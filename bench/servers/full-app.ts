@@ -63,6 +63,8 @@ Deno.serve(
   {
     hostname: "127.0.0.1",
     port: 0,
+    // The parent reads the port from stdout.
+    // deno-lint-ignore no-console
     onListen: ({ port }) => console.log(`TOKEN ${token}\nLOGIN ${email} ${password}\nPORT ${port}`),
   },
   (req, info) => app.fetch(req, { clientIp: (info.remoteAddr as Deno.NetAddr).hostname }, ctx),

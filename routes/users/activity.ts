@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import { auditLog } from "../../db/schema/index.ts";
 import type { App } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
+import { countRows } from "../../src/platform/db/query-helpers.ts";
 import { IdParam, jsonContent } from "../../src/http/openapi-schemas.ts";
 import { offsetOf, page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { notFound } from "../../src/http/problem.ts";
@@ -50,10 +51,10 @@ export const registerUserActivity = (app: App) =>
     const filters: SQL[] = [eq(auditLog.actorId, id), eq(auditLog.actorType, "user")];
     if (q.action) filters.push(eq(auditLog.action, q.action));
     const where = and(...filters);
-    const [rows, [{ total }]] = await Promise.all([
+    const [rows, total] = await Promise.all([
       db.select().from(auditLog).where(where).orderBy(desc(auditLog.createdAt), desc(auditLog.id))
         .limit(q.limit).offset(offsetOf(q)),
-      db.select({ total: sql<number>`count(*)::int` }).from(auditLog).where(where),
+      countRows(db, auditLog, where),
     ]);
     return c.json(page(rows.map(auditEntryView), q, total), 200);
   });

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, ilike, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, ilike, or, type SQL } from "drizzle-orm";
 import { tenants, userRoles, users } from "../../db/schema/index.ts";
 import type { App } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
+import { containsPattern, countRows } from "../../src/platform/db/query-helpers.ts";
 import { jsonContent } from "../../src/http/openapi-schemas.ts";
 import { offsetOf, page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { usersOf } from "../../src/users/tenant-scope.ts";
@@ -34,17 +35,17 @@ export const registerListUsers = (app: App) =>
     if (q.role) filters.push(eq(users.role, q.role));
     if (q.status) filters.push(eq(users.status, q.status));
     if (q.q) {
-      const like = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      const like = containsPattern(q.q);
       filters.push(or(ilike(users.name, like), ilike(users.email, like))!);
     }
     const where = and(...filters);
-    const [rows, [{ total }]] = await Promise.all([
+    const [rows, total] = await Promise.all([
       db.select({ user: users, tenant: tenants }).from(users).leftJoin(
         tenants,
         eq(tenants.id, users.tenantId),
       )
         .where(where).orderBy(asc(users.name), asc(users.id)).limit(q.limit).offset(offsetOf(q)),
-      db.select({ total: sql<number>`count(*)::int` }).from(users).where(where),
+      countRows(db, users, where),
     ]);
     return c.json(page(rows.map((r) => userView(r.user, r.tenant)), q, total), 200);
   });

@@ -28,26 +28,23 @@ export async function issueAccountToken(
 }
 
 /** The user the token was issued for, if it is valid for one of `purposes`; consumed either way. */
-export async function consumeAccountToken(
-  kv: KV,
-  token: string,
-  purposes: AccountTokenPurpose[],
-): Promise<{ userId: string; purpose: AccountTokenPurpose } | null> {
-  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-  const raw = await kv.take(key(await sha256Hex(token)));
-  if (!raw) return null;
-  const value = JSON.parse(raw) as { purpose: AccountTokenPurpose; userId: string };
-  return purposes.includes(value.purpose) ? value : null;
+export function consumeAccountToken(kv: KV, token: string, purposes: AccountTokenPurpose[]) {
+  return readAccountToken(kv, token, purposes, "take");
 }
 
 /** Reads a token without consuming it, to validate the rest of a request before spending it. */
-export async function peekAccountToken(
+export function peekAccountToken(kv: KV, token: string, purposes: AccountTokenPurpose[]) {
+  return readAccountToken(kv, token, purposes, "get");
+}
+
+async function readAccountToken(
   kv: KV,
   token: string,
   purposes: AccountTokenPurpose[],
+  how: "get" | "take",
 ): Promise<{ userId: string; purpose: AccountTokenPurpose } | null> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-  const raw = await kv.get(key(await sha256Hex(token)));
+  const raw = await kv[how](key(await sha256Hex(token)));
   if (!raw) return null;
   const value = JSON.parse(raw) as { purpose: AccountTokenPurpose; userId: string };
   return purposes.includes(value.purpose) ? value : null;

@@ -7,6 +7,7 @@ import { uuidv7 } from "../core/ids.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { PageParams } from "../http/pagination.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
+import { containsPattern, countRows } from "../platform/db/query-helpers.ts";
 import type { Services } from "../services.ts";
 import { createUser } from "../users/manage-users.ts";
 import { type PlanCode, plans } from "./plans.ts";
@@ -32,10 +33,8 @@ async function visibleTenant(s: Services, p: Principal, id: string): Promise<Row
   return row;
 }
 
-async function userCount(s: Services, tenantId: string): Promise<number> {
-  const [{ n }] = await s.database.db.select({ n: sql<number>`count(*)::int` }).from(users)
-    .where(and(eq(users.tenantId, tenantId), isNull(users.deletedAt)));
-  return n;
+function userCount(s: Services, tenantId: string): Promise<number> {
+  return countRows(s.database.db, users, and(eq(users.tenantId, tenantId), isNull(users.deletedAt)));
 }
 
 export async function getTenant(s: Services, p: Principal, id: string): Promise<Result<TenantView>> {
@@ -53,14 +52,14 @@ export async function listTenants(
   else filters.push(ne(tenants.status, "deleted"));
   if (q.plan) filters.push(eq(tenants.plan, q.plan));
   if (q.q) {
-    const like = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    const like = containsPattern(q.q);
     filters.push(or(ilike(tenants.name, like), ilike(tenants.slug, like), ilike(tenants.domain, like))!);
   }
   const where = and(...filters);
-  const [rows, [{ total }]] = await Promise.all([
+  const [rows, total] = await Promise.all([
     s.database.db.select().from(tenants).where(where).orderBy(desc(tenants.createdAt))
       .limit(q.limit).offset((q.page - 1) * q.limit),
-    s.database.db.select({ total: sql<number>`count(*)::int` }).from(tenants).where(where),
+    countRows(s.database.db, tenants, where),
   ]);
   return { rows: rows.map((r) => tenantView(r)), total };
 }
