@@ -1,13 +1,17 @@
 import type { App } from "../src/app.ts";
 import { registerAuthRoutes } from "./auth/index.ts";
 import { registerJobReceiver } from "./internal/jobs.ts";
+import { registerMessageRoutes } from "./messages/index.ts";
 import { registerObservabilityRoutes } from "./observability/index.ts";
 import { registerTenantRoutes } from "./tenants/index.ts";
 import { registerUserRoutes } from "./users/index.ts";
+import { registerWhatsAppConfigRoutes } from "./whatsapp-configs/index.ts";
 
 /** Every route of the API, registered explicitly, section by section. */
 export function registerRoutes(app: App): void {
   registerAuthRoutes(app);
+  registerWhatsAppConfigRoutes(app);
+  registerMessageRoutes(app);
   registerTenantRoutes(app);
   registerUserRoutes(app);
   registerObservabilityRoutes(app);

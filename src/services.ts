@@ -1,4 +1,6 @@
 import type { Config } from "./config.ts";
+import type { SecretBox } from "./core/secret-box.ts";
+import type { EventBus } from "./events/events.ts";
 import type { Observability } from "./observability/observability.ts";
 import type { Database } from "./platform/db/database.ts";
 import type { JobQueue, JobRegistry } from "./platform/jobs/jobs.ts";
@@ -28,4 +30,9 @@ export interface Services {
   realtime: Realtime;
   obs: Observability;
   clock: Clock;
+  events: EventBus;
+  /** Encrypts secrets at rest with ENCRYPTION_KEY. */
+  secrets: SecretBox;
+  /** Outgoing HTTP to outside systems (providers, webhooks): the runtime's fetch in production. */
+  fetch: typeof fetch;
 }

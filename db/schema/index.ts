@@ -5,3 +5,7 @@ export * from "./tenants.ts";
 export * from "./users.ts";
 export * from "./api-keys.ts";
 export * from "./audit.ts";
+export * from "./whatsapp.ts";
+export * from "./contacts.ts";
+export * from "./conversations.ts";
+export * from "./messages.ts";

@@ -21,6 +21,8 @@ export const problemStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,
+  /** The provider (Meta, Evolution) refused the message; `provider_code` says why. */
+  provider_rejected: 422,
   quota_exceeded: 429,
   rate_limited: 429,
   /** QStash's own status for "do not retry this message". */

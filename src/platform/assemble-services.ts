@@ -1,4 +1,6 @@
 import type { Config } from "../config.ts";
+import { SecretBox } from "../core/secret-box.ts";
+import { EventBus } from "../events/events.ts";
 import type { Observability } from "../observability/observability.ts";
 import { type Clock, type Services, systemClock } from "../services.ts";
 import type { Database } from "./db/database.ts";
@@ -26,7 +28,7 @@ export function assembleServices(
   config: Config,
   database: Database,
   obs: Observability,
-  opts: { realtime: Realtime; clock?: Clock; runner?: LocalJobRunnerOptions },
+  opts: { realtime: Realtime; clock?: Clock; runner?: LocalJobRunnerOptions; fetch?: typeof fetch },
 ): AssembledServices {
   const clock = opts.clock ?? systemClock;
   const now = () => clock.now().getTime();
@@ -40,7 +42,11 @@ export function assembleServices(
   });
   const jobs = config.qstash ? new QStashJobQueue(config.qstash, config.publicBaseUrl, jobRegistry) : runner!;
   const mailer = new OutboxMailer(database, obs.log, { logBodies: config.env !== "production" });
+  const events = new EventBus({ realtime: opts.realtime, obs, clock });
   return {
+    events,
+    secrets: new SecretBox(config.encryptionKey ?? ""),
+    fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
     config,
     database,
     kv,

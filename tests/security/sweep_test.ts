@@ -4,6 +4,7 @@ import { rolePermissions } from "../../src/auth/permissions.ts";
 import { body, createTestContext, type TestContext } from "../support/harness.ts";
 import { addUser, createApiKey, registerTenant, setPlan } from "../support/identity.ts";
 import { fillPath, type OpenApiDoc, operations, sampleBody } from "../support/openapi-sample.ts";
+import { addSandboxNumber, customerPhone, customerWrites } from "../support/whatsapp.ts";
 
 /**
  * The security sweep, driven by the OpenAPI document: every protected route, present and future,
@@ -51,6 +52,8 @@ Deno.test("security sweep over every documented route", async (t) => {
     // Tenant B holds at least one of each resource, so each `{id}` route has a foreign id to try.
     await addUser(ctx, b.token, "agent");
     await createApiKey(ctx, b.token);
+    const bNumber = await addSandboxNumber(ctx, b.token);
+    await customerWrites(ctx, b.token, bNumber.id, customerPhone());
 
     const doc = await body<OpenApiDoc>(await ctx.request("/openapi.json"));
     const protectedOps = operations(doc).filter(({ op }) =>

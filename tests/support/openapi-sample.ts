@@ -46,8 +46,16 @@ export function sample(doc: OpenApiDoc, raw: Schema, depth = 0): unknown {
   const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== "null") : schema.type;
   switch (type) {
     case "object": {
+      // Required properties always; optional ones only where the document gives an example, so
+      // a sample does not combine options the route refuses together.
+      const required = new Set<string>(schema.required ?? []);
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(schema.properties ?? {})) out[k] = sample(doc, v, depth + 1);
+      for (const [k, v] of Object.entries(schema.properties ?? {})) {
+        const r = resolve(doc, v);
+        if (required.has(k) || r?.example !== undefined || r?.default !== undefined) {
+          out[k] = sample(doc, v, depth + 1);
+        }
+      }
       return out;
     }
     case "array":

@@ -1,4 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
@@ -8,7 +10,11 @@ import { migrationsFolder } from "./migrations.ts";
 
 /** Embedded PostgreSQL (WASM): a folder under `.data/` in dev, `memory://` in tests. */
 export async function openPglite(dataDir: string): Promise<Database & { client: PGlite }> {
-  const client = dataDir === "memory://" ? await PGlite.create() : await PGlite.create(dataDir);
+  // Extensions are loaded where the database opens; the migrations then CREATE EXTENSION them.
+  const extensions = { pg_trgm, unaccent };
+  const client = dataDir === "memory://"
+    ? await PGlite.create({ extensions })
+    : await PGlite.create(dataDir, { extensions });
   const database = wrapPglite(client);
   await migrate(database.db as Parameters<typeof migrate>[0], { migrationsFolder });
   return database;

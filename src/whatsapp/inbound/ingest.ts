@@ -1,0 +1,121 @@
+import { z } from "@hono/zod-openapi";
+import { and, eq, lt, sql } from "drizzle-orm";
+import { webhookEvents } from "../../../db/schema/index.ts";
+import { sha256Hex } from "../../core/crypto.ts";
+import { uuidv7 } from "../../core/ids.ts";
+import type { Services } from "../../services.ts";
+import type { ConfigRow } from "../providers/provider.ts";
+import { applyEvents, configById, configByRoute } from "./apply-events.ts";
+import { parseEvolutionPayload } from "./evolution-payload.ts";
+import { parseMetaPayload } from "./meta-payload.ts";
+
+export type WebhookProvider = "meta" | "evolution" | "sandbox";
+
+/** Attempts before a stored event is left as `failed` for a person to look at. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Keeps the raw call before anything else: once this returns, the event cannot be lost, and the
+ * same bytes delivered again are recognised (their hash is unique) and not stored twice.
+ */
+export async function storeWebhook(
+  s: Services,
+  input: { provider: WebhookProvider; rawBody: string; tenantId?: string | null; configId?: string | null },
+): Promise<{ id: string; duplicate: boolean }> {
+  const id = uuidv7();
+  const dedupeKey = `${input.provider}:${await sha256Hex(input.rawBody)}`;
+  const inserted = await s.database.db.insert(webhookEvents).values({
+    id,
+    provider: input.provider,
+    tenantId: input.tenantId ?? null,
+    configId: input.configId ?? null,
+    dedupeKey,
+    rawBody: input.rawBody,
+    receivedAt: s.clock.now(),
+  }).onConflictDoNothing({ target: webhookEvents.dedupeKey }).returning({ id: webhookEvents.id });
+  return { id: inserted[0]?.id ?? id, duplicate: inserted.length === 0 };
+}
+
+/**
+ * Processes one stored event; safe to call more than once and from several places (right after
+ * the 200, and from the sweeper): the claim is one UPDATE, and applying is idempotent anyway.
+ */
+export async function processWebhook(
+  s: Services,
+  eventId: string,
+): Promise<"processed" | "failed" | "skipped"> {
+  const { db } = s.database;
+  const [event] = await db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` })
+    .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.status, "pending"))).returning();
+  if (!event) return "skipped";
+  // Authentication already tied single-number events to their number; others route per entry.
+  const cache = new Map<string, ConfigRow | undefined>();
+  const configFor = async (route: string) => {
+    const key = event.configId ?? route;
+    if (!cache.has(key)) {
+      cache.set(
+        key,
+        event.configId ? await configById(s, event.configId) : await configByRoute(s, event.provider, route),
+      );
+    }
+    return cache.get(key);
+  };
+  try {
+    const payload = JSON.parse(event.rawBody);
+    const events = event.provider === "evolution"
+      ? parseEvolutionPayload(payload)
+      : parseMetaPayload(payload);
+    await applyEvents(s, events, configFor);
+    await db.update(webhookEvents).set({ status: "processed", processedAt: s.clock.now(), error: null })
+      .where(eq(webhookEvents.id, eventId));
+    return "processed";
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const final = event.attempts >= MAX_ATTEMPTS || err instanceof SyntaxError;
+    await db.update(webhookEvents).set({
+      status: final ? "failed" : "pending",
+      error: message.slice(0, 1000),
+    })
+      .where(eq(webhookEvents.id, eventId));
+    s.obs.log.error("webhook processing failed", {
+      service: "whatsapp",
+      event_id: eventId,
+      error: err,
+      final,
+    });
+    return "failed";
+  }
+}
+
+/** Picks up events whose processing never finished (a crash after the 200, an outage). */
+export async function sweepWebhooks(s: Services, olderThanSeconds = 30, limit = 200): Promise<number> {
+  const cutoff = new Date(s.clock.now().getTime() - olderThanSeconds * 1000);
+  const stale = await s.database.db.select({ id: webhookEvents.id }).from(webhookEvents)
+    .where(and(eq(webhookEvents.status, "pending"), lt(webhookEvents.receivedAt, cutoff)))
+    .orderBy(webhookEvents.receivedAt).limit(limit);
+  for (const { id } of stale) await processWebhook(s, id);
+  return stale.length;
+}
+
+/** The sweeper runs every minute; each run books the next one (the dedupe id keeps it single). */
+export function registerWebhookJobs(s: Services): void {
+  s.jobRegistry.register("whatsapp.sweep_webhooks", z.object({ minute: z.number() }), async ({ minute }) => {
+    await sweepWebhooks(s);
+    await scheduleSweep(s, minute + 1);
+  }, { maxAttempts: 3 });
+  s.jobRegistry.register(
+    "whatsapp.process_webhook",
+    z.object({ event_id: z.uuid() }),
+    async ({ event_id }) => {
+      await processWebhook(s, event_id);
+    },
+  );
+}
+
+export async function scheduleSweep(s: Services, minute = Math.floor(s.clock.now().getTime() / 60_000) + 1) {
+  const delay = Math.max(1, Math.ceil((minute * 60_000 - s.clock.now().getTime()) / 1000));
+  await s.jobs.enqueue("whatsapp.sweep_webhooks", { minute }, {
+    delaySeconds: delay,
+    dedupeId: `whatsapp.sweep:${minute}`,
+  });
+}

@@ -1,0 +1,32 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+
+/**
+ * Phone numbers as WhatsApp sees them. Contacts are stored in E.164; WhatsApp's own `wa_id` is
+ * the digits without `+`, and for Brazilian mobiles registered before the ninth digit it may
+ * lack that digit, so lookups try both forms.
+ */
+
+export function toE164(input: string, defaultCountry: "BR" = "BR"): string | null {
+  const trimmed = input.trim();
+  // WhatsApp ids arrive without `+`: digits long enough to carry a country code are international.
+  const candidate = /^\d{11,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
+  const parsed = parsePhoneNumberFromString(candidate, defaultCountry);
+  if (!parsed || !parsed.isPossible()) return null;
+  const e164 = parsed.number;
+  // A Brazilian mobile without its ninth digit is still a WhatsApp number: restore the digit.
+  return brazilWithNinthDigit(e164) ?? e164;
+}
+
+export const digits = (e164: string): string => e164.replace(/\D/g, "");
+
+/** +55 DD 8 digits starting 6-9 (an old-format mobile) → the 9-digit form; else null. */
+export function brazilWithNinthDigit(e164: string): string | null {
+  const m = /^\+55(\d{2})([6-9]\d{7})$/.exec(e164);
+  return m ? `+55${m[1]}9${m[2]}` : null;
+}
+
+/** The forms a Brazilian mobile may have in WhatsApp: with and without the ninth digit. */
+export function phoneVariants(e164: string): string[] {
+  const m = /^\+55(\d{2})9(\d{8})$/.exec(e164);
+  return m ? [e164, `+55${m[1]}${m[2]}`] : [e164];
+}
