@@ -64,6 +64,8 @@ export interface TestContext {
   ): Promise<Response>;
   /** Waits for the work that requests handed to `waitUntil`. */
   settle(): Promise<void>;
+  /** Serves the app on a loopback port, for outside stand-ins that call it back. */
+  listen(): Promise<{ url: string; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -130,6 +132,20 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
     },
     async settle() {
       while (pending.length) await Promise.allSettled(pending.splice(0));
+    },
+    listen() {
+      return new Promise((resolve) => {
+        const server = Deno.serve(
+          {
+            hostname: "127.0.0.1",
+            port: 0,
+            onListen: ({ port }) =>
+              resolve({ url: `http://127.0.0.1:${port}`, close: () => server.shutdown() }),
+          },
+          (req, info) =>
+            app.fetch(req, { clientIp: (info.remoteAddr as Deno.NetAddr).hostname }, executionCtx),
+        );
+      });
     },
     async close() {
       await Promise.allSettled(pending);
