@@ -86,12 +86,12 @@ Deno.test("WhatsApp numbers: defaults, plan limit, duplicates, updates, removal"
           name: "E",
           phone_number: "+5511955550009",
           instance_name: "x",
-          base_url: "http://ftp.example.com:21",
+          base_url: "ftp://files.example.com",
           api_key: "k".repeat(8),
         },
       });
-      assert.notEqual(privateUrl.status, 201);
-      await privateUrl.body?.cancel();
+      assert.equal(privateUrl.status, 422);
+      assert.equal((await body<Problem>(privateUrl)).errors![0].path, "body.base_url");
       const badPhone = await ctx.request("/api/v1/whatsapp-configs", {
         method: "POST",
         token: owner.token,
