@@ -6,12 +6,17 @@ import { parsePhoneNumberFromString } from "libphonenumber-js/max";
  * lack that digit, so lookups try both forms.
  */
 
-export function toE164(input: string, defaultCountry: "BR" = "BR"): string | null {
+/**
+ * E.164 of what a person typed (checked against the numbering plan: a number that cannot exist
+ * is refused) or, with `lenient`, of an id WhatsApp itself sent (only its length is checked:
+ * WhatsApp knows its users better than our copy of the numbering plan does).
+ */
+export function toE164(input: string, opts: { lenient?: boolean } = {}): string | null {
   const trimmed = input.trim();
   // WhatsApp ids arrive without `+`: digits long enough to carry a country code are international.
   const candidate = /^\d{11,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
-  const parsed = parsePhoneNumberFromString(candidate, defaultCountry);
-  if (!parsed || !parsed.isPossible()) return null;
+  const parsed = parsePhoneNumberFromString(candidate, "BR");
+  if (!parsed || !(opts.lenient ? parsed.isPossible() : parsed.isValid())) return null;
   const e164 = parsed.number;
   // A Brazilian mobile without its ninth digit is still a WhatsApp number: restore the digit.
   return brazilWithNinthDigit(e164) ?? e164;

@@ -14,7 +14,7 @@ const WINDOW_MS = 24 * 3600_000;
 
 /** Stores one inbound message (once: the provider id is unique per number) and threads it. */
 export async function applyMessage(s: Services, config: ConfigRow, m: InboundMessage): Promise<void> {
-  const phone = toE164(m.from);
+  const phone = toE164(m.from, { lenient: true });
   if (!phone) {
     s.obs.log.warn("inbound message from an unparseable number", { service: "whatsapp", from: m.from });
     return;
