@@ -4,6 +4,7 @@
  */
 import { createApp } from "../app.ts";
 import { ensureBootstrapAdmin } from "../bootstrap.ts";
+import { scheduleSweep } from "../whatsapp/inbound/ingest.ts";
 import { ConfigError, parseConfig } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { assembleServices } from "../platform/assemble-services.ts";
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   const app = createApp(services);
   await ensureBootstrapAdmin(services);
   services.runner?.start();
+  // Webhooks whose processing never finished are picked up every minute from now on.
+  await scheduleSweep(services);
 
   // Hono's executionCtx throws when absent (known-pitfalls D.1); give it Deno's equivalent.
   const executionCtx = {
