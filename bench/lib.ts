@@ -43,16 +43,20 @@ export interface LoadResult {
   non2xx: number;
 }
 
-export async function load(
-  url: string,
-  opts: {
-    seconds: number;
-    connections: number;
-    method?: string;
-    body?: string;
-    headers?: Record<string, string>;
-  },
-): Promise<LoadResult> {
+export interface LoadOptions {
+  seconds: number;
+  connections: number;
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  /** Requests per second across all connections (open-loop load); unset: as fast as possible. */
+  rate?: number;
+  /** Builds each request's body and headers (a distinct, signed webhook each time). */
+  next?: () => { body: string; headers: Record<string, string> };
+}
+
+export async function load(url: string, opts: LoadOptions): Promise<LoadResult> {
+  const next = opts.next;
   const r = await autocannon({
     url,
     connections: opts.connections,
@@ -60,6 +64,18 @@ export async function load(
     method: opts.method ?? "GET",
     body: opts.body,
     headers: opts.headers,
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
+    ...(next
+      ? {
+        requests: [{
+          method: opts.method ?? "POST",
+          setupRequest: (req: Record<string, unknown>) => {
+            const { body, headers } = next();
+            return { ...req, body, headers: { ...(req.headers as Record<string, string>), ...headers } };
+          },
+        }],
+      }
+      : {}),
   });
   return {
     requestsPerSecond: r.requests.average,

@@ -5,14 +5,20 @@
  */
 import { authBench } from "./auth.bench.ts";
 import { httpStackBench } from "./http-stack.bench.ts";
+import { whatsappBench } from "./whatsapp.bench.ts";
 import type { BenchReport } from "./lib.ts";
 
 const quick = Deno.env.get("BENCH_QUICK") === "1";
 const reports: BenchReport[] = [];
+// `BENCH_ONLY=whatsapp` runs one benchmark (for working on it).
+const only = Deno.env.get("BENCH_ONLY");
 
 const opts = { seconds: quick ? 2 : 8, rounds: quick ? 1 : 3, connections: 50 };
-reports.push(await httpStackBench(opts));
-reports.push(await authBench(opts));
+if (!only || only === "http") reports.push(await httpStackBench(opts));
+if (!only || only === "auth") reports.push(await authBench(opts));
+if (!only || only === "whatsapp") {
+  reports.push(...await whatsappBench({ seconds: quick ? 3 : 10, rounds: quick ? 1 : 3 }));
+}
 
 function render(r: BenchReport): string {
   const lines = [

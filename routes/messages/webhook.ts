@@ -4,7 +4,7 @@ import { defineRoute } from "../../src/http/define-route.ts";
 import { background } from "../../src/http/background.ts";
 import { jsonContent, problemResponse } from "../../src/http/openapi-schemas.ts";
 import { ApiError } from "../../src/http/problem.ts";
-import { processWebhook, storeWebhook } from "../../src/whatsapp/inbound/ingest.ts";
+import { processFresh, storeWebhook } from "../../src/whatsapp/inbound/ingest.ts";
 import {
   authenticateEvolution,
   authenticateMeta,
@@ -103,7 +103,9 @@ export const registerWebhookRoutes = (app: App) => {
       tenantId: auth.tenantId,
       configId: auth.configId,
     });
-    if (!stored.duplicate) background(c, processWebhook(s, stored.id));
+    if (!stored.duplicate) {
+      background(c, processFresh(s, { id: stored.id, provider, rawBody: raw, configId: auth.configId }));
+    }
     return c.json({ status: stored.duplicate ? "duplicate" as const : "received" as const }, 200);
   });
 };

@@ -8,9 +8,9 @@ import type { Database } from "../platform/db/database.ts";
 import { LocalRealtime } from "../platform/realtime/local-realtime.ts";
 
 /** Building the app registers every route; nothing here may run a query. */
-const noDatabase = new Proxy({ kind: "pglite" } as Database, {
+const noDatabase = new Proxy({ kind: "pglite", concurrency: 1 } as Database, {
   get(target, prop) {
-    if (prop === "kind") return target.kind;
+    if (prop === "kind" || prop === "concurrency") return target[prop];
     throw new Error("deno task openapi does not open the database");
   },
 });

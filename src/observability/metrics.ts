@@ -101,6 +101,10 @@ export class Metrics {
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   );
   readonly jobsRun = new Counter("pytake_jobs_run_total", "Background jobs run, by name and outcome.");
+  readonly webhookEvents = new Counter(
+    "pytake_webhook_events_total",
+    "Inbound webhook calls by provider and outcome (stored, duplicate, processed, failed).",
+  );
   readonly eventsPublished = new Counter(
     "pytake_events_published_total",
     "Domain events published, by type.",
@@ -120,7 +124,14 @@ export class Metrics {
   }
 
   render(): string {
-    return [this.httpRequests, this.httpDuration, this.jobsRun, this.eventsPublished, ...this.#extra]
+    return [
+      this.httpRequests,
+      this.httpDuration,
+      this.jobsRun,
+      this.webhookEvents,
+      this.eventsPublished,
+      ...this.#extra,
+    ]
       .map((m) => m.render())
       .join("\n") + "\n";
   }

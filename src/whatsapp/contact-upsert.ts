@@ -29,7 +29,11 @@ export async function upsertContact(
       ...(input.profileName && input.profileName !== existing.profileName
         ? { profileName: input.profileName }
         : {}),
-      ...(input.seenAt ? { lastSeenAt: input.seenAt } : {}),
+      // Refreshed at most every five minutes: a chatty customer is not a write per message.
+      ...(input.seenAt &&
+          (!existing.lastSeenAt || input.seenAt.getTime() - existing.lastSeenAt.getTime() > 300_000)
+        ? { lastSeenAt: input.seenAt }
+        : {}),
     };
     if (Object.keys(changes).length === 0) return { contact: existing, created: false };
     const [updated] = await db.update(contacts).set({ ...changes, updatedAt: now }).where(

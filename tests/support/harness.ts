@@ -15,14 +15,21 @@ import type { Clock } from "../../src/services.ts";
 /** A clock tests can move; it follows real time until `set` or `advance` is called. */
 export class TestClock implements Clock {
   #offset = 0;
+  #frozen: number | undefined;
   now(): Date {
-    return new Date(Date.now() + this.#offset);
+    return new Date(this.#frozen ?? Date.now() + this.#offset);
   }
   advance(ms: number): void {
-    this.#offset += ms;
+    if (this.#frozen !== undefined) this.#frozen += ms;
+    else this.#offset += ms;
   }
   set(date: Date): void {
     this.#offset = date.getTime() - Date.now();
+    if (this.#frozen !== undefined) this.#frozen = date.getTime();
+  }
+  /** Stops time (at `at`, default now) until `advance`: for limits that count per second. */
+  freeze(at = this.now()): void {
+    this.#frozen = at.getTime();
   }
 }
 

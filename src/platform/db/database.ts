@@ -15,6 +15,8 @@ export type AtomicBatch = readonly [BatchItem<"pg">, ...BatchItem<"pg">[]];
  */
 export interface Database {
   readonly kind: "pglite" | "neon-http" | "postgres";
+  /** Statements worth running at once: 1 for PGlite (one connection), the pool size for TCP. */
+  readonly concurrency: number;
   readonly db: Db;
   /** Runs the statements in order, all or nothing, and returns each one's result. */
   atomic<T extends AtomicBatch>(build: (db: Db) => T): Promise<BatchResponse<T>>;

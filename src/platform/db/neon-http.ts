@@ -17,6 +17,8 @@ export function openNeonHttp(url: string, opts: { fetchEndpoint?: string } = {})
   const db = neonDb as unknown as Db;
   return {
     kind: "neon-http",
+    // Each statement is its own HTTP request; Neon's proxy takes many at once.
+    concurrency: 16,
     db,
     atomic: (build) => neonDb.batch(build(db) as never) as never,
     rows: async (query) => resultRows(await db.execute(query)),

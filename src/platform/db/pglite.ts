@@ -25,6 +25,7 @@ export function wrapPglite(client: PGlite): Database & { client: PGlite } {
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     kind: "pglite",
+    concurrency: 1,
     db,
     client,
     atomic: (build) => atomicViaTransaction(db, build),

@@ -11,10 +11,12 @@ import { migrationsFolder } from "./migrations.ts";
  * integration suite running the whole app on a real server.
  */
 export function openPostgres(url: string, opts: { max?: number } = {}): Database {
-  const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 5 });
+  const max = opts.max ?? 10;
+  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 5 });
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     kind: "postgres",
+    concurrency: max,
     db,
     atomic: (build) => atomicViaTransaction(db, build),
     rows: async (query) => resultRows(await db.execute(query)),

@@ -13,6 +13,7 @@ import { countRows } from "../../platform/db/query-helpers.ts";
 import { outboundUrlProblem } from "../../platform/http/outbound-url.ts";
 import type { Services } from "../../services.ts";
 import { limitsOf } from "../../tenants/plans.ts";
+import { forgetNumbers } from "../number-cache.ts";
 import { toE164 } from "../phone.ts";
 import type { ConfigRow, Credentials } from "../providers/provider.ts";
 import { evolution, providerContext } from "../providers/registry.ts";
@@ -172,6 +173,7 @@ export async function createConfig(
       },
     );
   }
+  forgetNumbers();
   const config = (await findConfig(s, p, id))!;
   if (config.apiType === "evolution") await pointEvolutionWebhook(s, config);
   return ok({
@@ -287,6 +289,7 @@ export async function updateConfig(
     }
     throw err;
   }
+  forgetNumbers();
   if (input.is_default === false || input.is_active === false) await restoreDefault(s, config.tenantId);
   const updated = (await findConfig(s, p, id))!;
   if (evolutionType && (input.api_key || input.base_url || input.instance_name)) {
@@ -329,6 +332,7 @@ export async function deleteConfig(
     ] as const
   );
   if (deleted.length === 0) return fail("not_found", "WhatsApp number not found");
+  forgetNumbers();
   await restoreDefault(s, p.tenantId!);
   return ok(null);
 }

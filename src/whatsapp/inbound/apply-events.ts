@@ -6,6 +6,7 @@ import { upsertContact } from "../contact-upsert.ts";
 import { openConversation } from "../conversation-open.ts";
 import { recordStatus } from "../message-status.ts";
 import { messageView } from "../message-view.ts";
+import { forgetNumbers, numbersById } from "../number-cache.ts";
 import { toE164 } from "../phone.ts";
 import type { ConfigRow } from "../providers/provider.ts";
 import type { InboundMessage, NormalizedEvent } from "./normalized.ts";
@@ -28,7 +29,8 @@ export async function applyMessage(s: Services, config: ConfigRow, m: InboundMes
   const { conversation, opened } = await openConversation(s, config.tenantId, contact.id, config.id);
   const { db } = s.database;
   const inbound = !m.fromBusiness;
-  const [stored] = await db.insert(messages).values({
+  const now = s.clock.now();
+  const row: typeof messages.$inferSelect = {
     id: uuidv7(),
     tenantId: config.tenantId,
     conversationId: conversation.id,
@@ -42,28 +44,39 @@ export async function applyMessage(s: Services, config: ConfigRow, m: InboundMes
     providerMessageId: m.providerMessageId,
     replyTo: m.replyTo ?? null,
     senderType: inbound ? "contact" : "agent",
-    ...(inbound ? {} : { sentAt: m.timestamp }),
+    senderUserId: null,
+    errorCode: null,
+    errorTitle: null,
+    errorDetail: null,
+    retryOf: null,
+    sentAt: inbound ? null : m.timestamp,
+    deliveredAt: null,
+    readAt: null,
+    failedAt: null,
     timestamp: m.timestamp,
-  }).onConflictDoNothing().returning();
-  if (!stored) return; // a redelivery
+    createdAt: now,
+  };
   const at = m.timestamp.toISOString();
-  const [updated] = await db.update(conversations).set(
+  const windowEnd = new Date(m.timestamp.getTime() + WINDOW_MS).toISOString();
+  // One statement: the message goes in (once: its provider id is unique per number) and, only if
+  // it did, the conversation moves; a redelivery changes neither.
+  const stored = db.$with("stored").as(
+    db.insert(messages).values(row).onConflictDoNothing().returning({ id: messages.id }),
+  );
+  const [updated] = await db.with(stored).update(conversations).set(
     inbound
       ? {
         lastMessageAt: sql`greatest(${conversations.lastMessageAt}, ${at}::timestamptz)`,
         lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at}::timestamptz)`,
         // Each customer message opens the 24-hour window again from its own time.
-        windowExpiresAt: sql`greatest(${conversations.windowExpiresAt}, ${
-          new Date(m.timestamp.getTime() + WINDOW_MS).toISOString()
-        }::timestamptz)`,
+        windowExpiresAt: sql`greatest(${conversations.windowExpiresAt}, ${windowEnd}::timestamptz)`,
         unreadCount: sql`${conversations.unreadCount} + 1`,
-        updatedAt: s.clock.now(),
+        updatedAt: now,
       }
-      : {
-        lastMessageAt: sql`greatest(${conversations.lastMessageAt}, ${at}::timestamptz)`,
-        updatedAt: s.clock.now(),
-      },
-  ).where(eq(conversations.id, conversation.id)).returning();
+      : { lastMessageAt: sql`greatest(${conversations.lastMessageAt}, ${at}::timestamptz)`, updatedAt: now },
+  ).where(and(eq(conversations.id, conversation.id), sql`exists (select 1 from ${stored})`))
+    .returning({ status: conversations.status });
+  if (!updated) return; // a redelivery
   if (contactCreated) {
     await s.events.publish("contact.created", config.tenantId, { contact_id: contact.id, phone });
   }
@@ -75,13 +88,13 @@ export async function applyMessage(s: Services, config: ConfigRow, m: InboundMes
         conversation_id: conversation.id,
         contact_id: contact.id,
         config_id: config.id,
-        status: updated?.status ?? conversation.status,
+        status: updated.status,
         reopened: opened === "reopened",
       },
     );
   }
   await s.events.publish(inbound ? "message.received" : "message.sent", config.tenantId, {
-    message: messageView(stored),
+    message: messageView(row),
     conversation_id: conversation.id,
   });
 }
@@ -129,6 +142,7 @@ export async function applyEvents(
           ...(e.state === "error" ? { lastError: `connection refused (${e.reason ?? "no reason"})` } : {}),
           updatedAt: s.clock.now(),
         }).where(eq(whatsappConfigs.id, config.id));
+        forgetNumbers();
         await s.events.publish("whatsapp.connection_updated", config.tenantId, {
           config_id: config.id,
           connection_state: e.state,
@@ -197,7 +211,10 @@ export async function configByRoute(
 }
 
 export async function configById(s: Services, id: string): Promise<ConfigRow | undefined> {
+  const cached = numbersById.get(id);
+  if (cached) return cached;
   const [row] = await s.database.db.select().from(whatsappConfigs)
     .where(and(eq(whatsappConfigs.id, id), isNull(whatsappConfigs.deletedAt)));
+  if (row) numbersById.set(id, row);
   return row;
 }

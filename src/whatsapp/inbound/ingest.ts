@@ -3,6 +3,7 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import { webhookEvents } from "../../../db/schema/index.ts";
 import { sha256Hex } from "../../core/crypto.ts";
 import { uuidv7 } from "../../core/ids.ts";
+import { Lane } from "../../core/lane.ts";
 import type { Services } from "../../services.ts";
 import type { ConfigRow } from "../providers/provider.ts";
 import { applyEvents, configById, configByRoute } from "./apply-events.ts";
@@ -33,21 +34,55 @@ export async function storeWebhook(
     rawBody: input.rawBody,
     receivedAt: s.clock.now(),
   }).onConflictDoNothing({ target: webhookEvents.dedupeKey }).returning({ id: webhookEvents.id });
+  s.obs.metrics.webhookEvents.inc({
+    provider: input.provider,
+    outcome: inserted.length ? "stored" : "duplicate",
+  });
   return { id: inserted[0]?.id ?? id, duplicate: inserted.length === 0 };
+}
+
+export interface StoredEvent {
+  id: string;
+  provider: WebhookProvider;
+  rawBody: string;
+  configId: string | null;
 }
 
 /**
  * Processes one stored event; safe to call more than once and from several places (right after
- * the 200, and from the sweeper): the claim is one UPDATE, and applying is idempotent anyway.
+ * the 200, and from the sweeper): applying is idempotent, and only a pending event is marked.
  */
 export async function processWebhook(
   s: Services,
   eventId: string,
 ): Promise<"processed" | "failed" | "skipped"> {
-  const { db } = s.database;
-  const [event] = await db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` })
+  const [event] = await s.database.db.update(webhookEvents).set({
+    attempts: sql`${webhookEvents.attempts} + 1`,
+  })
     .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.status, "pending"))).returning();
   if (!event) return "skipped";
+  return await applyStored(s, event, event.attempts);
+}
+
+/** Processes an event just stored by this process, which already holds its body: no read back. */
+export function processFresh(s: Services, event: StoredEvent): Promise<"processed" | "failed" | "skipped"> {
+  return laneFor(s).run(() => applyStored(s, event, 1));
+}
+
+const lanes = new WeakMap<object, Lane>();
+function laneFor(s: Services): Lane {
+  let lane = lanes.get(s.database);
+  if (!lane) lanes.set(s.database, lane = new Lane(s.database.concurrency));
+  return lane;
+}
+
+async function applyStored(
+  s: Services,
+  event: StoredEvent,
+  attempts: number,
+): Promise<"processed" | "failed"> {
+  const { db } = s.database;
+  const eventId = event.id;
   // Authentication already tied single-number events to their number; others route per entry.
   const cache = new Map<string, ConfigRow | undefined>();
   const configFor = async (route: string) => {
@@ -67,11 +102,12 @@ export async function processWebhook(
       : parseMetaPayload(payload);
     await applyEvents(s, events, configFor);
     await db.update(webhookEvents).set({ status: "processed", processedAt: s.clock.now(), error: null })
-      .where(eq(webhookEvents.id, eventId));
+      .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.status, "pending")));
+    s.obs.metrics.webhookEvents.inc({ provider: event.provider, outcome: "processed" });
     return "processed";
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const final = event.attempts >= MAX_ATTEMPTS || err instanceof SyntaxError;
+    const final = attempts >= MAX_ATTEMPTS || err instanceof SyntaxError;
     await db.update(webhookEvents).set({
       status: final ? "failed" : "pending",
       error: message.slice(0, 1000),
@@ -83,6 +119,7 @@ export async function processWebhook(
       error: err,
       final,
     });
+    s.obs.metrics.webhookEvents.inc({ provider: event.provider, outcome: "failed" });
     return "failed";
   }
 }

@@ -3,6 +3,7 @@ import { whatsappConfigs } from "../../../db/schema/index.ts";
 import { hmacSha256Hex, sha256Hex, timingSafeEqualText } from "../../core/crypto.ts";
 import type { Services } from "../../services.ts";
 import type { ConfigRow, Credentials } from "../providers/provider.ts";
+import { numbersByRoute } from "../number-cache.ts";
 import { metaRoutes } from "./meta-payload.ts";
 
 /** Meta's GET handshake: the verify token of some number, or META_VERIFY_TOKEN. */
@@ -39,13 +40,21 @@ export async function authenticateMeta(
     return { ok: false, reason: "the body is not JSON" };
   }
   const routes = metaRoutes(payload);
-  const configs = routes.length === 0 ? [] : await s.database.db.select().from(whatsappConfigs)
-    .where(and(inArray(whatsappConfigs.phoneNumberId, routes), isNull(whatsappConfigs.deletedAt)));
-  const candidates: { secret: string; config?: ConfigRow }[] = [];
-  for (const config of configs) {
-    const creds = await s.secrets.open<Credentials>(config.credentials);
-    if (creds.app_secret) candidates.push({ secret: creds.app_secret, config });
+  const key = `meta:${[...routes].sort().join(",")}`;
+  let numbers = numbersByRoute.get(key);
+  if (!numbers) {
+    const configs = routes.length === 0 ? [] : await s.database.db.select().from(whatsappConfigs)
+      .where(and(inArray(whatsappConfigs.phoneNumberId, routes), isNull(whatsappConfigs.deletedAt)));
+    numbers = await Promise.all(configs.map(async (config) => ({
+      config,
+      appSecret: (await s.secrets.open<Credentials>(config.credentials)).app_secret,
+    })));
+    numbersByRoute.set(key, numbers);
   }
+  const configs = numbers.map((n) => n.config);
+  const candidates: { secret: string; config?: ConfigRow }[] = numbers
+    .filter((n) => n.appSecret)
+    .map((n) => ({ secret: n.appSecret!, config: n.config }));
   if (s.config.whatsapp.metaAppSecret) candidates.push({ secret: s.config.whatsapp.metaAppSecret });
   for (const c of candidates) {
     if (await timingSafeEqualText(await hmacSha256Hex(c.secret, rawBody), given)) {
@@ -67,15 +76,23 @@ export async function authenticateEvolution(
   const presented = headers.apikey ?? headers.authorization?.replace(/^Bearer\s+/i, "") ??
     (typeof payload.apikey === "string" ? payload.apikey : undefined);
   if (!instance || !presented) return { ok: false, reason: "missing instance or API key" };
-  const configs = await s.database.db.select().from(whatsappConfigs).where(and(
-    eq(whatsappConfigs.instanceName, instance),
-    eq(whatsappConfigs.apiType, "evolution"),
-    isNull(whatsappConfigs.deletedAt),
-  ));
-  for (const config of configs) {
-    const creds = await s.secrets.open<Credentials>(config.credentials);
-    if (creds.api_key && await timingSafeEqualText(presented, creds.api_key)) {
-      return { ok: true, tenantId: config.tenantId, configId: config.id };
+  const key = `evolution:${instance}`;
+  let numbers = numbersByRoute.get(key);
+  if (!numbers) {
+    const configs = await s.database.db.select().from(whatsappConfigs).where(and(
+      eq(whatsappConfigs.instanceName, instance),
+      eq(whatsappConfigs.apiType, "evolution"),
+      isNull(whatsappConfigs.deletedAt),
+    ));
+    numbers = await Promise.all(configs.map(async (config) => ({
+      config,
+      apiKey: (await s.secrets.open<Credentials>(config.credentials)).api_key,
+    })));
+    numbersByRoute.set(key, numbers);
+  }
+  for (const n of numbers) {
+    if (n.apiKey && await timingSafeEqualText(presented, n.apiKey)) {
+      return { ok: true, tenantId: n.config.tenantId, configId: n.config.id };
     }
   }
   return { ok: false, reason: "the API key matches no instance of that name" };
