@@ -52,7 +52,9 @@ export const whatsappConfigs = pgTable("whatsapp_configs", {
   uniqueIndex("whatsapp_configs_instance_key").on(t.baseUrl, t.instanceName).where(
     sql`${t.instanceName} is not null and ${t.deletedAt} is null`,
   ),
-  uniqueIndex("whatsapp_configs_tenant_phone_key").on(t.tenantId, t.phoneNumber).where(sql`${t.deletedAt} is null`),
+  uniqueIndex("whatsapp_configs_tenant_phone_key").on(t.tenantId, t.phoneNumber).where(
+    sql`${t.deletedAt} is null`,
+  ),
   uniqueIndex("whatsapp_configs_one_default_key").on(t.tenantId).where(
     sql`${t.isDefault} and ${t.deletedAt} is null`,
   ),

@@ -1,12 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { webhookEvents } from "../../../db/schema/index.ts";
 import { sha256Hex } from "../../core/crypto.ts";
 import { uuidv7 } from "../../core/ids.ts";
-import { Lane } from "../../core/lane.ts";
 import type { Services } from "../../services.ts";
 import type { ConfigRow } from "../providers/provider.ts";
-import { applyEvents, configById, configByRoute } from "./apply-events.ts";
+import { applyEvents, configById, configByRoute, type RoutedEvent, routeEvents } from "./apply-events.ts";
 import { parseEvolutionPayload } from "./evolution-payload.ts";
 import { parseMetaPayload } from "./meta-payload.ts";
 
@@ -61,28 +60,52 @@ export async function processWebhook(
   })
     .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.status, "pending"))).returning();
   if (!event) return "skipped";
-  return await applyStored(s, event, event.attempts);
+  return await applyOne(s, event, event.attempts);
 }
 
-/** Processes an event just stored by this process, which already holds its body: no read back. */
-export function processFresh(s: Services, event: StoredEvent): Promise<"processed" | "failed" | "skipped"> {
-  return laneFor(s).run(() => applyStored(s, event, 1));
+/**
+ * Processes an event this process just stored (it still holds the body: no read back). Events
+ * arriving together are applied together, one batch at a time per database, after the requests
+ * already waiting: acknowledging webhooks stays fast while a burst is being worked through.
+ */
+export function processFresh(s: Services, event: StoredEvent): Promise<"processed" | "failed"> {
+  let batcher = batchers.get(s.database);
+  if (!batcher) batchers.set(s.database, batcher = new Batcher(s));
+  return batcher.add(event);
 }
 
-const lanes = new WeakMap<object, Lane>();
-function laneFor(s: Services): Lane {
-  let lane = lanes.get(s.database);
-  if (!lane) lanes.set(s.database, lane = new Lane(s.database.concurrency));
-  return lane;
+const BATCH = 100;
+const batchers = new WeakMap<object, Batcher>();
+
+class Batcher {
+  #pending: { event: StoredEvent; done: (r: "processed" | "failed") => void }[] = [];
+  #running = false;
+
+  constructor(private readonly s: Services) {}
+
+  add(event: StoredEvent): Promise<"processed" | "failed"> {
+    const p = new Promise<"processed" | "failed">((done) => this.#pending.push({ event, done }));
+    if (!this.#running) this.#run();
+    return p;
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#pending.length > 0) {
+        // Requests that arrived meanwhile go first; their events join the next batch.
+        await new Promise((r) => setTimeout(r, 0));
+        const batch = this.#pending.splice(0, BATCH);
+        const results = await applyBatch(this.s, batch.map((b) => b.event));
+        batch.forEach((b, i) => b.done(results[i]));
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
 }
 
-async function applyStored(
-  s: Services,
-  event: StoredEvent,
-  attempts: number,
-): Promise<"processed" | "failed"> {
-  const { db } = s.database;
-  const eventId = event.id;
+async function eventsOf(s: Services, event: StoredEvent): Promise<RoutedEvent[]> {
   // Authentication already tied single-number events to their number; others route per entry.
   const cache = new Map<string, ConfigRow | undefined>();
   const configFor = async (route: string) => {
@@ -95,14 +118,38 @@ async function applyStored(
     }
     return cache.get(key);
   };
+  const payload = JSON.parse(event.rawBody);
+  const events = event.provider === "evolution" ? parseEvolutionPayload(payload) : parseMetaPayload(payload);
+  return await routeEvents(s, events, configFor);
+}
+
+/** Many events in one go; if that fails, one by one, so a bad event cannot hold up the others. */
+async function applyBatch(s: Services, batch: StoredEvent[]): Promise<("processed" | "failed")[]> {
+  if (batch.length === 1) return [await applyOne(s, batch[0], 1)];
   try {
-    const payload = JSON.parse(event.rawBody);
-    const events = event.provider === "evolution"
-      ? parseEvolutionPayload(payload)
-      : parseMetaPayload(payload);
-    await applyEvents(s, events, configFor);
+    const routed = (await Promise.all(batch.map((e) => eventsOf(s, e)))).flat();
+    await applyEvents(s, routed);
+    await s.database.db.update(webhookEvents).set({
+      status: "processed",
+      processedAt: s.clock.now(),
+      error: null,
+    })
+      .where(and(inArray(webhookEvents.id, batch.map((e) => e.id)), eq(webhookEvents.status, "pending")));
+    for (const e of batch) s.obs.metrics.webhookEvents.inc({ provider: e.provider, outcome: "processed" });
+    return batch.map(() => "processed");
+  } catch {
+    const out: ("processed" | "failed")[] = [];
+    for (const e of batch) out.push(await applyOne(s, e, 1));
+    return out;
+  }
+}
+
+async function applyOne(s: Services, event: StoredEvent, attempts: number): Promise<"processed" | "failed"> {
+  const { db } = s.database;
+  try {
+    await applyEvents(s, await eventsOf(s, event));
     await db.update(webhookEvents).set({ status: "processed", processedAt: s.clock.now(), error: null })
-      .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.status, "pending")));
+      .where(and(eq(webhookEvents.id, event.id), eq(webhookEvents.status, "pending")));
     s.obs.metrics.webhookEvents.inc({ provider: event.provider, outcome: "processed" });
     return "processed";
   } catch (err) {
@@ -112,10 +159,10 @@ async function applyStored(
       status: final ? "failed" : "pending",
       error: message.slice(0, 1000),
     })
-      .where(eq(webhookEvents.id, eventId));
+      .where(eq(webhookEvents.id, event.id));
     s.obs.log.error("webhook processing failed", {
       service: "whatsapp",
-      event_id: eventId,
+      event_id: event.id,
       error: err,
       final,
     });
