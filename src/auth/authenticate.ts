@@ -85,6 +85,7 @@ async function fromAccessToken(
       sessionId: claims.sessionId,
       tokenId: claims.tokenId,
       tokenExpiresAt: claims.expiresAt,
+      plan: tenant?.plan,
     },
     tenant,
   };
@@ -142,6 +143,7 @@ async function fromApiKey(c: Ctx, key: string): Promise<{ principal: Principal; 
       role: creator.role,
       createdBy: state.createdBy,
       permissions: new Set(state.permissions.filter((p) => creatorPerms.has(p))),
+      plan: tenant.plan,
     },
     tenant,
   };

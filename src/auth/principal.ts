@@ -1,3 +1,4 @@
+import type { PlanCode } from "../../db/schema/index.ts";
 import type { Permission, Role } from "./permissions.ts";
 
 /**
@@ -15,6 +16,8 @@ export type Principal =
     sessionId: string;
     tokenId: string;
     tokenExpiresAt: number;
+    /** The tenant's plan as authentication saw it (limits), when the user has a tenant. */
+    plan?: PlanCode;
   }
   | {
     kind: "api_key";
@@ -24,6 +27,7 @@ export type Principal =
     role: Role;
     createdBy: string;
     permissions: ReadonlySet<Permission>;
+    plan?: PlanCode;
   }
   | {
     /** A metrics scraper holding `OBSERVABILITY_TOKEN`; may read observability data only. */

@@ -130,9 +130,10 @@ export async function sendMessage(
       },
     );
   }
-  const [tenant] = await s.database.db.select({ plan: tenants.plan }).from(tenants).where(
-    eq(tenants.id, tenantId),
-  );
+  // The plan authentication already looked up; a database read only when called without one.
+  const plan = p.kind !== "scrape" && p.plan ? p.plan : (await s.database.db.select({ plan: tenants.plan })
+    .from(tenants).where(eq(tenants.id, tenantId)))[0].plan;
+  const tenant = { plan };
   const limit = limitsOf(tenant.plan).messages_per_month;
   const quota = await consumeMonthly(s, tenantId, "messages", limit);
   if (!quota.ok) {
@@ -145,7 +146,7 @@ export async function sendMessage(
     );
   }
 
-  const [pending] = await s.database.db.insert(messages).values({
+  const pending: MessageRow = {
     id: uuidv7(),
     tenantId,
     conversationId: conversation.id,
@@ -156,14 +157,25 @@ export async function sendMessage(
     content: input.content as unknown as Record<string, unknown>,
     body: bodyOf(input.content),
     status: "pending",
+    providerMessageId: null,
     replyTo: replyTo ?? null,
     senderType: p.kind === "api_key" ? "api" : "agent",
     senderUserId: p.kind === "user" ? p.userId : null,
+    errorCode: null,
+    errorTitle: null,
+    errorDetail: null,
     retryOf: input.retryOf ?? null,
+    sentAt: null,
+    deliveredAt: null,
+    readAt: null,
+    failedAt: null,
     timestamp: now,
     createdAt: now,
-  }).returning();
-  await s.database.db.update(conversations).set({
+  };
+  // The row and the conversation's activity in one statement, before the provider is called.
+  const { db } = s.database;
+  const stored = db.$with("stored").as(db.insert(messages).values(pending).returning({ id: messages.id }));
+  await db.with(stored).update(conversations).set({
     lastMessageAt: now,
     updatedAt: now,
     // An agent's first answer after the customer wrote is the conversation's first response.
@@ -173,7 +185,7 @@ export async function sendMessage(
           sql`coalesce(${conversations.firstResponseAt}, case when ${conversations.lastInboundAt} is not null then ${now.toISOString()}::timestamptz end)`,
       }
       : {}),
-  }).where(eq(conversations.id, conversation.id));
+  }).where(and(eq(conversations.id, conversation.id), sql`exists (select 1 from ${stored})`));
 
   const attempt = await deliver(s, config, pending, contact.waId ?? phone.slice(1));
   if (attempt.kind === "sent") return ok({ message: messageView(attempt.message), outcome: "sent" });
@@ -227,8 +239,13 @@ export async function deliver(
       errorDetail: null,
     }).where(and(eq(messages.id, message.id), eq(messages.status, "pending"))).returning();
     if (result.waId) {
+      // WhatsApp's id for the number: recorded when it says something new (an old Brazilian form).
       await db.update(contacts).set({ waId: result.waId }).where(
-        and(eq(contacts.id, message.contactId), isNull(contacts.deletedAt)),
+        and(
+          eq(contacts.id, message.contactId),
+          isNull(contacts.deletedAt),
+          sql`${contacts.waId} is distinct from ${result.waId}`,
+        ),
       );
     }
     const latest = await attachEarlyStatuses(s, config, result.providerMessageId, message.id) ?? sent ??

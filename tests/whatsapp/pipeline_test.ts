@@ -111,3 +111,48 @@ Deno.test("pipeline: an inbound message on a resolved conversation reopens it", 
     await ctx.close();
   }
 });
+
+Deno.test("pipeline: a burst of webhooks is applied together, each message once, one thread per customer", async () => {
+  const ctx = await createTestContext();
+  try {
+    const owner = await registerTenant(ctx);
+    const number = await addSandboxNumber(ctx, owner.token);
+    const { processFresh } = await import("../../src/whatsapp/inbound/ingest.ts");
+    const { contacts, conversations } = await import("../../db/schema/index.ts");
+    const customers = ["5511911110001", "5511911110002", "5511911110003"];
+    const bodies = Array.from(
+      { length: 30 },
+      (_, i) => inbound(number.phone_number_id!, customers[i % 3], `wamid.burst${i}`, `mensagem ${i}`),
+    );
+    // The same burst delivered twice over (Meta redelivers), all at once.
+    const stored = await Promise.all(
+      [...bodies, ...bodies.slice(0, 10)].map((rawBody, i) =>
+        storeWebhook(ctx.services, {
+          provider: "sandbox",
+          rawBody: i < 30 ? rawBody : rawBody + " ",
+          tenantId: owner.tenantId,
+          configId: number.id,
+        })
+      ),
+    );
+    const results = await Promise.all(stored.map((st, i) =>
+      processFresh(ctx.services, {
+        id: st.id,
+        provider: "sandbox",
+        rawBody: i < 30 ? bodies[i] : bodies[i - 30] + " ",
+        configId: number.id,
+      })
+    ));
+    assert.ok(results.every((r) => r === "processed"));
+    const { db } = ctx.services.database;
+    assert.equal((await db.select().from(messages)).length, 30, "each message once");
+    assert.equal((await db.select().from(contacts)).length, 3);
+    const threads = await db.select().from(conversations);
+    assert.equal(threads.length, 3);
+    assert.deepEqual(threads.map((c) => c.unreadCount).sort(), [10, 10, 10]);
+    const events = await db.select().from(webhookEvents);
+    assert.ok(events.every((e) => e.status === "processed"));
+  } finally {
+    await ctx.close();
+  }
+});
