@@ -606,3 +606,33 @@ Deno.test("Meta: mark as read sends the receipt and clears the unread count", as
     await f.close();
   }
 });
+
+Deno.test("Meta: Meta's own example webhook with its published signature is accepted", async () => {
+  const f = await setup();
+  try {
+    // Reference A.6.2: Meta's "Text Message" example, compact, signed with `test_app_secret`.
+    const raw =
+      '{"object":"whatsapp_business_account","entry":[{"id":"419561257915477","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","timestamp":"1749416383","type":"text","text":{"body":"Does it come in another color?"}}]},"field":"messages"}]}]}';
+    assert.equal(new TextEncoder().encode(raw).length, 499);
+    const res = await f.ctx.request("/api/v1/whatsapp/webhook", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-hub-signature-256": "sha256=05425dca287e36f60b5b42254ae7fa13f010d6f9febd93f65d1dd83d79ad0484",
+      },
+      body: raw,
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    await f.ctx.settle();
+    const [m] = await messagesOf(f.ctx);
+    assert.deepEqual([m.body, m.timestamp.toISOString()], [
+      "Does it come in another color?",
+      "2025-06-08T20:59:43.000Z",
+    ]);
+    const [c] = await f.ctx.services.database.db.select().from(contacts);
+    assert.deepEqual([c.phone, c.profileName], ["+16505551234", "Sheena Nelson"]);
+  } finally {
+    await f.close();
+  }
+});
