@@ -1,5 +1,7 @@
 import type { App } from "../src/app.ts";
 import { registerAuthRoutes } from "./auth/index.ts";
+import { registerContactRoutes } from "./contacts/index.ts";
+import { registerConversationRoutes } from "./conversations/index.ts";
 import { registerJobReceiver } from "./internal/jobs.ts";
 import { registerMessageRoutes } from "./messages/index.ts";
 import { registerObservabilityRoutes } from "./observability/index.ts";
@@ -12,6 +14,8 @@ export function registerRoutes(app: App): void {
   registerAuthRoutes(app);
   registerWhatsAppConfigRoutes(app);
   registerMessageRoutes(app);
+  registerConversationRoutes(app);
+  registerContactRoutes(app);
   registerTenantRoutes(app);
   registerUserRoutes(app);
   registerObservabilityRoutes(app);

@@ -13,6 +13,9 @@ import type { Services } from "./services.ts";
 
 export type App = OpenAPIHono<AppEnv>;
 
+/** Routes that take a file (multipart) and so the upload limit. */
+const UPLOAD_PATHS = new Set(["/api/v1/contacts/import"]);
+
 /**
  * Builds the whole API from injected services. Runtime-neutral: the Deno and Worker entries, the
  * tests and the benchmarks all call this, so they exercise the same stack.
@@ -22,15 +25,17 @@ export function createApp(services: Services): App {
   const { config } = services;
 
   app.use("*", requestContext(services));
-  app.use(
-    "*",
+  const limitOf = (maxSize: number, what: string) =>
     bodyLimit({
-      maxSize: config.maxBodyBytes,
+      maxSize,
       onError: () => {
-        throw new ApiError("payload_too_large", `The body is larger than ${config.maxBodyBytes} bytes`);
+        throw new ApiError("payload_too_large", `The ${what} is larger than ${maxSize} bytes`);
       },
-    }),
-  );
+    });
+  const bodyLimited = limitOf(config.maxBodyBytes, "body");
+  const uploadLimited = limitOf(config.maxUploadBytes, "file");
+  // File uploads get their own, larger limit; everything else stays small.
+  app.use("*", (c, next) => (UPLOAD_PATHS.has(c.req.path) ? uploadLimited : bodyLimited)(c, next));
 
   registerOpenApiComponents(app);
   registerRoutes(app);

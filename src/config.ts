@@ -28,6 +28,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   CORS_ORIGINS: z.string().default("*"),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  MAX_UPLOAD_BYTES: positiveInt(25 * 1024 * 1024),
 
   DATA_DIR: z.string().default(".data"),
   DATABASE_URL: optionalString,
@@ -78,6 +79,8 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   corsOrigins: string[] | "*";
   maxBodyBytes: number;
+  /** Largest file upload (contact imports): 100,000 rows of CSV fit comfortably. */
+  maxUploadBytes: number;
   dataDir: string;
   database: DatabaseTarget;
   upstashRedis?: { url: string; token: string };
@@ -213,6 +216,7 @@ export function parseConfig(raw: RawEnv): Config {
       ? "*"
       : e.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
     maxBodyBytes: e.MAX_BODY_BYTES,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
     dataDir: e.DATA_DIR,
     database,
     upstashRedis,

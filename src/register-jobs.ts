@@ -1,3 +1,4 @@
+import { registerImportJobs } from "./contacts/import/contact-imports.ts";
 import type { Services } from "./services.ts";
 import { registerTenantPurge } from "./tenants/purge-tenant.ts";
 import { registerWebhookJobs } from "./whatsapp/inbound/ingest.ts";
@@ -10,4 +11,5 @@ export function registerJobs(s: Services): void {
   registerSendJobs(s);
   registerWebhookJobs(s);
   registerSandboxJobs(s);
+  registerImportJobs(s);
 }

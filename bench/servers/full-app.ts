@@ -94,8 +94,8 @@ Deno.serve(
     hostname: "127.0.0.1",
     port: 0,
     // The parent reads the port from stdout.
-    // deno-lint-ignore no-console
     onListen: ({ port }) =>
+      // deno-lint-ignore no-console
       console.log(
         `TOKEN ${token}\nLOGIN ${email} ${password}\nSECRET ${APP_SECRET}\nCUSTOMER ${CUSTOMER}\nPHONEID ${BENCH_NUMBER.phoneNumberId}\nPORT ${port}`,
       ),

@@ -30,6 +30,8 @@ export const conversations = pgTable("conversations", {
   unreadCount: integer("unread_count").notNull().default(0),
   firstResponseAt: timestamptz("first_response_at"),
   resolvedAt: timestamptz("resolved_at"),
+  assignedAt: timestamptz("assigned_at"),
+  archivedAt: timestamptz("archived_at"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
@@ -38,4 +40,34 @@ export const conversations = pgTable("conversations", {
   ),
   index("conversations_tenant_activity_idx").on(t.tenantId, t.lastMessageAt),
   index("conversations_contact_idx").on(t.contactId, t.createdAt),
+  index("conversations_tenant_status_idx").on(t.tenantId, t.status, t.lastMessageAt),
+  index("conversations_tenant_assignee_idx").on(t.tenantId, t.assignedTo, t.lastMessageAt),
+  index("conversations_tenant_created_idx").on(t.tenantId, t.createdAt),
+  index("conversations_tags_idx").using("gin", t.tags),
 ]);
+
+/** Every assignment, transfer and release of a conversation: who, to whom, by whom, why. */
+export const conversationAssignments = pgTable("conversation_assignments", {
+  id: id(),
+  tenantId: uuid("tenant_id").notNull(),
+  conversationId: uuid("conversation_id").notNull().references(() => conversations.id),
+  kind: text("kind", { enum: ["assign", "transfer", "unassign"] }).notNull(),
+  fromUserId: uuid("from_user_id").references(() => users.id),
+  toUserId: uuid("to_user_id").references(() => users.id),
+  /** The user who did it; null when an API key did. */
+  byUserId: uuid("by_user_id").references(() => users.id),
+  byApiKeyId: uuid("by_api_key_id"),
+  reason: text("reason"),
+  createdAt: createdAt(),
+}, (t) => [index("conversation_assignments_conversation_idx").on(t.conversationId, t.createdAt)]);
+
+/** Internal notes: seen by the team, never sent to the customer. */
+export const conversationNotes = pgTable("conversation_notes", {
+  id: id(),
+  tenantId: uuid("tenant_id").notNull(),
+  conversationId: uuid("conversation_id").notNull().references(() => conversations.id),
+  authorUserId: uuid("author_user_id").references(() => users.id),
+  authorApiKeyId: uuid("author_api_key_id"),
+  body: text("body").notNull(),
+  createdAt: createdAt(),
+}, (t) => [index("conversation_notes_conversation_idx").on(t.conversationId, t.createdAt)]);

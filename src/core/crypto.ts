@@ -23,7 +23,7 @@ export function randomToken(bytes = 32): string {
   return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
-export function sha256Hex(text: string): Promise<string> {
+export function sha256Hex(text: string | Uint8Array): Promise<string> {
   return Promise.resolve(createHash("sha256").update(text).digest("hex"));
 }
 

@@ -12,8 +12,10 @@ export type EventType =
   | "conversation.updated"
   | "conversation.assigned"
   | "conversation.resolved"
+  | "conversation.note_added"
   | "contact.created"
   | "contact.updated"
+  | "contact.import_completed"
   | "whatsapp.connection_updated";
 
 const channelOf = (type: EventType): string =>

@@ -57,7 +57,8 @@ function matcher(path: string): RegExp {
   const pattern = path.split("/").map((seg) =>
     seg.startsWith(":") ? "[^/]+" : seg === "*" ? ".*" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
   ).join("/");
-  return new RegExp(`^${pattern}/?$`);
+  // Hono is strict about a trailing slash, and so is this: `/contacts/` is not `/contacts/{id}`.
+  return new RegExp(`^${pattern}$`);
 }
 
 /**
@@ -70,7 +71,7 @@ export function notFoundHandler(routes: RouteEntry[]): NotFoundHandler<AppEnv> {
     .map((r) => ({ method: r.method, re: matcher(r.path) }));
   return (c) => {
     const allowed = [...new Set(table.filter((r) => r.re.test(c.req.path)).map((r) => r.method))];
-    if (allowed.length > 0) {
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
       if (allowed.includes("GET")) allowed.push("HEAD");
       allowed.push("OPTIONS");
       return problemResponse(

@@ -17,6 +17,8 @@ export const problemStatus = {
   method_not_allowed: 405,
   conflict: 409,
   window_closed: 409,
+  /** A conversation cannot go from its status to the one asked; `allowed` lists where it can. */
+  invalid_transition: 409,
   gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -13,7 +13,7 @@ export type ContactRow = typeof contacts.$inferSelect;
 export async function upsertContact(
   s: Services,
   tenantId: string,
-  input: { phone: string; waId?: string; profileName?: string; seenAt?: Date },
+  input: { phone: string; waId?: string; profileName?: string; name?: string; seenAt?: Date },
 ): Promise<{ contact: ContactRow; created: boolean }> {
   const { db } = s.database;
   const variants = phoneVariants(input.phone);
@@ -25,6 +25,8 @@ export async function upsertContact(
   const now = s.clock.now();
   if (existing) {
     const changes = {
+      // A name typed by the team fills a contact known only by number; it never overwrites one.
+      ...(input.name && !existing.name ? { name: input.name } : {}),
       ...(input.waId && input.waId !== existing.waId ? { waId: input.waId } : {}),
       ...(input.profileName && input.profileName !== existing.profileName
         ? { profileName: input.profileName }
@@ -49,7 +51,7 @@ export async function upsertContact(
     phone: input.phone,
     waId: input.waId ?? input.phone.replace(/\D/g, ""),
     profileName: input.profileName ?? null,
-    name: input.profileName ?? null,
+    name: input.name ?? input.profileName ?? null,
     lastSeenAt: input.seenAt ?? null,
     createdAt: now,
     updatedAt: now,

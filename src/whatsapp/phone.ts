@@ -15,8 +15,12 @@ export function toE164(input: string, opts: { lenient?: boolean } = {}): string 
   const trimmed = input.trim();
   // WhatsApp ids arrive without `+`: digits long enough to carry a country code are international.
   const candidate = /^\d{11,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
-  const parsed = parsePhoneNumberFromString(candidate, "BR");
-  if (!parsed || !(opts.lenient ? parsed.isPossible() : parsed.isValid())) return null;
+  const acceptable = (p: ReturnType<typeof parsePhoneNumberFromString>) =>
+    p && (opts.lenient ? p.isPossible() : p.isValid()) ? p : undefined;
+  // Digits that are not a valid international number may be a Brazilian one typed without +55.
+  const parsed = acceptable(parsePhoneNumberFromString(candidate, "BR")) ??
+    (candidate !== trimmed ? acceptable(parsePhoneNumberFromString(trimmed, "BR")) : undefined);
+  if (!parsed) return null;
   const e164 = parsed.number;
   // A Brazilian mobile without its ninth digit is still a WhatsApp number: restore the digit.
   return brazilWithNinthDigit(e164) ?? e164;

@@ -9,6 +9,7 @@ import type { Services } from "../services.ts";
 import { limitsOf } from "../tenants/plans.ts";
 import { consumeMonthly, releaseMonthly } from "../tenants/usage.ts";
 import { resolveSendingConfig } from "./configs/manage-configs.ts";
+import { mayActOn } from "../conversations/conversation-rules.ts";
 import { upsertContact } from "./contact-upsert.ts";
 import { openConversation } from "./conversation-open.ts";
 import { configById } from "./inbound/apply-events.ts";
@@ -87,9 +88,7 @@ export async function sendMessage(
   const { contact } = await upsertContact(s, tenantId, { phone });
   if (contact.blocked) return fail("conflict", "This contact is blocked; unblock it to send");
   const { conversation } = await openConversation(s, tenantId, contact.id, config.id);
-  if (
-    p.kind === "user" && p.role === "agent" && conversation.assignedTo && conversation.assignedTo !== p.userId
-  ) {
+  if (!mayActOn(p, conversation)) {
     return fail("forbidden", "This conversation is assigned to another agent");
   }
   const now = s.clock.now();

@@ -4,6 +4,7 @@ import { rolePermissions } from "../../src/auth/permissions.ts";
 import { body, createTestContext, type TestContext } from "../support/harness.ts";
 import { addUser, createApiKey, registerTenant, setPlan } from "../support/identity.ts";
 import { fillPath, type OpenApiDoc, operations, sampleBody } from "../support/openapi-sample.ts";
+import { importContacts } from "../support/contacts.ts";
 import { addSandboxNumber, customerPhone, customerWrites } from "../support/whatsapp.ts";
 
 /**
@@ -54,6 +55,7 @@ Deno.test("security sweep over every documented route", async (t) => {
     await createApiKey(ctx, b.token);
     const bNumber = await addSandboxNumber(ctx, b.token);
     await customerWrites(ctx, b.token, bNumber.id, customerPhone());
+    await importContacts(ctx, b.token, "phone,name\n+5511977776666,Importada B\n12,Linha ruim\n");
 
     const doc = await body<OpenApiDoc>(await ctx.request("/openapi.json"));
     const protectedOps = operations(doc).filter(({ op }) =>

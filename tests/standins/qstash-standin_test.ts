@@ -116,7 +116,7 @@ Deno.test("publishJSON is delivered once, signed, with QStash's delivery headers
 
     assert.equal(receiver.hits.length, 1);
     const hit = receiver.hits[0];
-    assert.equal(hit.verified, true, hit.error);
+    assert.equal(hit.verified, true, hit.error ?? "");
     assert.equal(hit.path, "/internal/jobs/demo.ping");
     assert.equal(hit.body, JSON.stringify({ payload: { n: 1, text: "olá" } }));
     assert.equal(hit.headers.get("content-type"), "application/json");

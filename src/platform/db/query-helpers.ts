@@ -12,3 +12,12 @@ export async function countRows(db: Db, table: PgTable, where?: SQL): Promise<nu
 export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 }
+
+/**
+ * A `text[]` parameter. drizzle spreads a JS array in a template into `($1, $2)`, which is not an
+ * array; this builds `array[$1, $2]::text[]` (and `'{}'` for none).
+ */
+export function textArray(values: readonly string[]): SQL {
+  if (values.length === 0) return sql`'{}'::text[]`;
+  return sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
+}

@@ -149,7 +149,9 @@ export class LocalJobRunner implements JobQueue {
       log.debug("job completed", { ms: Math.round(performance.now() - started) });
     } catch (err) {
       const permanent = err instanceof PermanentJobError;
-      const message = err instanceof Error ? err.message : String(err);
+      // drizzle wraps the database's own error ("malformed array literal") as the cause.
+      const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+      const message = (err instanceof Error ? err.message : String(err)).slice(0, 2000) + cause;
       if (!permanent && job.attempts < job.maxAttempts) {
         const delay = (this.opts.backoffMs ?? defaultBackoffMs)(job.attempts);
         await this.database.db.update(jobs).set({
