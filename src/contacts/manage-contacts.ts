@@ -208,7 +208,7 @@ export async function updateContact(
             metadata: { fields: changed },
           },
           now,
-          sql`exists (select 1 from ${contacts} where ${contacts.id} = ${id} and ${contacts.updatedAt} = ${now})`,
+          sql`exists (select 1 from ${contacts} where ${and(eq(contacts.id, id), eq(contacts.updatedAt, now))})`,
         ),
       ] as const
     );
@@ -258,7 +258,7 @@ export async function changeContactTags(
           metadata: { tags: effective },
         },
         now,
-        sql`exists (select 1 from ${contacts} where ${contacts.id} = ${id} and ${contacts.updatedAt} = ${now})`,
+        sql`exists (select 1 from ${contacts} where ${and(eq(contacts.id, id), eq(contacts.updatedAt, now))})`,
       ),
     ] as const
   );
@@ -286,7 +286,7 @@ export async function deleteContact(
   const toArchive = (await s.database.db.select({ id: conversations.id }).from(conversations)
     .where(and(eq(conversations.contactId, id), ne(conversations.status, "archived")))).map((c) => c.id);
   const happened =
-    sql`exists (select 1 from ${contacts} where ${contacts.id} = ${id} and ${contacts.deletedAt} = ${now})`;
+    sql`exists (select 1 from ${contacts} where ${and(eq(contacts.id, id), eq(contacts.deletedAt, now))})`;
   const [deleted, archived] = await s.database.atomic((db) =>
     [
       db.update(contacts).set({ deletedAt: now, updatedAt: now })

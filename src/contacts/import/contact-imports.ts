@@ -75,6 +75,7 @@ export async function startImport(
 
   const table = await readTable(file.bytes, { filename: file.name, contentType: file.type }, {
     maxRows: MAX_IMPORT_ROWS,
+    lineNumbers: true,
   });
   if (!table.ok) return table as Result<never>;
   const plan = planColumns(table.value.header);
@@ -87,7 +88,7 @@ export async function startImport(
       { errors: [{ path: "body.file", message: "No phone column" }] },
     );
   }
-  const { chunks } = prepareRows(table.value.rows, plan);
+  const { chunks } = prepareRows(table.value.rows, plan, table.value.lines);
   const now = s.clock.now();
   const row: ImportRow = {
     id,

@@ -9,6 +9,8 @@ export interface ParseError {
 export interface ParseStepResult<T> {
   data: T;
   errors: ParseError[];
+  /** `cursor`: where in the input the parser stands, past this row (and its line break). */
+  meta: { cursor: number };
 }
 
 export interface Parser {

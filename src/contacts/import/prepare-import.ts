@@ -48,7 +48,8 @@ function flag(v: string): boolean | null | undefined {
 }
 
 /**
- * Checks every row of a file and splits it into chunks. A row with any problem is reported
+ * Checks every row of a file and splits it into chunks. `lines` says where each row is in the
+ * file (the table reader's `lines`); without it, row `i` is taken to be line `i + 2`. A row with any problem is reported
  * (row, field, reason) and not imported; a phone that appears twice is imported once, from its
  * first row. Everything that needs no database happens here, when the file arrives, so the
  * jobs that follow only write.
@@ -56,6 +57,7 @@ function flag(v: string): boolean | null | undefined {
 export function prepareRows(
   rows: string[][],
   plan: ColumnPlan,
+  lines?: number[],
 ): { chunks: Chunk[]; valid: number; failed: number } {
   const chunks: Chunk[] = [];
   const firstRowOf = new Map<string, number>();
@@ -65,7 +67,7 @@ export function prepareRows(
   const cell = (r: string[], i: number | undefined) => unguard(i === undefined ? "" : (r[i] ?? "").trim());
 
   rows.forEach((r, index) => {
-    const line = index + 2;
+    const line = lines?.[index] ?? index + 2;
     const errors: RowError[] = [];
     const bad = (field: string, reason: string, value: string | null) =>
       errors.push({ id: uuidv7(), row: line, field, reason, value: value?.slice(0, 200) ?? null });

@@ -42,6 +42,12 @@ export interface Table {
   format: "csv" | "xlsx";
   header: string[];
   rows: string[][];
+  /**
+   * With `lineNumbers`: where each row is in the file, for reports a person checks against it —
+   * its line in a CSV (the first, for a quoted field over several lines), its row number in a
+   * sheet. Not `index + 2`: empty rows and a `sep=` line are skipped.
+   */
+  lines?: number[];
 }
 
 export interface ReadTableHint {
@@ -52,6 +58,8 @@ export interface ReadTableHint {
 export interface ReadTableLimits {
   /** Data rows (header excluded, empty rows not counted) above which the file is refused. */
   maxRows: number;
+  /** Also answer `lines`. */
+  lineNumbers?: boolean;
 }
 
 const UPLOAD_CSV_OR_XLSX = "Upload the contacts as a CSV file or an Excel workbook (.xlsx).";
@@ -213,13 +221,14 @@ const noHeader = (): Result<Table> =>
 class RowSink {
   header: string[] | null = null;
   readonly rows: string[][] = [];
+  readonly lines: number[] = [];
   overflow = false;
   tooWide = false;
 
-  constructor(private readonly maxRows: number) {}
+  constructor(private readonly maxRows: number, private readonly lineNumbers = false) {}
 
   /** False once the limit is passed: the caller stops reading. `cells` must be trimmed. */
-  push(cells: string[]): boolean {
+  push(cells: string[], line = 0): boolean {
     let used = cells.length;
     while (used > 0 && cells[used - 1] === "") used--;
     if (used === 0) return true;
@@ -242,6 +251,7 @@ class RowSink {
       cells.length = Math.max(used, width);
     }
     this.rows.push(cells);
+    if (this.lineNumbers) this.lines.push(line);
     return true;
   }
 
@@ -254,12 +264,24 @@ class RowSink {
       );
     }
     if (this.header === null) return noHeader();
-    return ok({ format, header: this.header, rows: this.rows });
+    const table: Table = { format, header: this.header, rows: this.rows };
+    if (this.lineNumbers) table.lines = this.lines;
+    return ok(table);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // CSV
+
+/** Line breaks (CRLF, LF or a lone CR) in `s` between `from` and `to`. */
+function lineBreaks(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 10 || (c === 13 && s.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
+}
 
 function readCsv(text: string, limits: ReadTableLimits): Result<Table> {
   // Excel honours a first line `sep=;` naming the delimiter; so do we, and drop it.
@@ -270,7 +292,10 @@ function readCsv(text: string, limits: ReadTableLimits): Result<Table> {
     text = text.slice(sep[0].length);
   }
 
-  const sink = new RowSink(limits.maxRows);
+  const sink = new RowSink(limits.maxRows, limits.lineNumbers);
+  // Line breaks before `counted` in the file (the `sep=` line included), for the rows' line numbers.
+  let breaks = sep ? 1 : 0;
+  let counted = 0;
   let unterminatedAt = -1;
   Papa.parse<string[]>(text, {
     delimiter,
@@ -286,7 +311,17 @@ function readCsv(text: string, limits: ReadTableLimits): Result<Table> {
       // A file of nothing but `;;;` lines leaves no row to guess the delimiter from: papaparse falls
       // back to "," and hands such a line over as one cell. It is an empty line all the same.
       if (cells.length === 1 && /^[,;\t ]+$/.test(cells[0])) return;
-      if (!sink.push(cells)) parser.abort();
+      let line = 0;
+      if (limits.lineNumbers) {
+        // The cursor is past the row and its line break; skipped empty lines came before it.
+        const end = results.meta.cursor;
+        breaks += lineBreaks(text, counted, end);
+        counted = end;
+        const last = text.charCodeAt(end - 1);
+        line = 1 + breaks - (last === 10 || last === 13 ? 1 : 0);
+        for (const cell of raw) line -= lineBreaks(cell, 0, cell.length);
+      }
+      if (!sink.push(cells, line)) parser.abort();
     },
   });
   if (unterminatedAt >= 0 && !sink.overflow && !sink.tooWide) {
@@ -830,8 +865,9 @@ async function readXlsx(
       workbook.stylesPath ? entries.get(workbook.stylesPath.toLowerCase()) : undefined,
     );
 
-    const sink = new RowSink(limits.maxRows);
+    const sink = new RowSink(limits.maxRows, limits.lineNumbers);
     let row: string[] = [];
+    let rowNumber = 0;
     let nextCol = 0;
     let cellCol = 0;
     let cellType = "";
@@ -858,10 +894,13 @@ async function readXlsx(
             if (!closing) {
               row = [];
               nextCol = 0;
+              // The number the sheet shows; `r` is optional, and then it is the next one.
+              const r = /(?:^|\s)r\s*=\s*["'](\d+)["']/.exec(raw);
+              rowNumber = r ? Number(r[1]) : rowNumber + 1;
             }
             if (closing || selfClosing) {
               for (let i = 0; i < row.length; i++) row[i] = row[i] === undefined ? "" : row[i].trim();
-              return !sink.push(row);
+              return !sink.push(row, rowNumber);
             }
             return;
           case "c": {
