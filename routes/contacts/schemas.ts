@@ -57,7 +57,8 @@ export const ContactFilterQuery = z.object({
   tags_match: z.enum(["any", "all"]).default("any").openapi({
     description: "`any`: contacts with at least one of the tags; `all`: with every one.",
   }),
-  opt_in: z.enum(["true", "false"]).optional().transform((v) => (v === undefined ? undefined : v === "true")),
+  opt_in: z.enum(["true", "false"]).optional().transform((v) => (v === undefined ? undefined : v === "true"))
+    .openapi({ description: "`true`: consented; `false`: opted out. Contacts never asked match neither." }),
   blocked: z.enum(["true", "false"]).optional().transform((
     v,
   ) => (v === undefined ? undefined : v === "true")),

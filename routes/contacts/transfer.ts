@@ -128,7 +128,7 @@ export const exportRoute = defineRoute({ permission: "read:contacts" }, {
   operationId: "exportContacts",
   summary: "Export contacts as CSV",
   description:
-    "Streamed UTF-8 CSV (with BOM) of the contacts matching the list filters; custom attributes get a column each (`attributes.<key>`). Importing the file back gives the same contacts.",
+    "Streamed UTF-8 CSV (with BOM) of the contacts matching the list filters; custom attributes get a column each (`attributes.<key>`). Importing the file back gives the same contacts (attribute values come back as text: a spreadsheet cell does not say whether `10` was a number).",
   request: { query: ContactFilterQuery.extend({ format: z.enum(["csv"]).default("csv") }) },
   responses: {
     200: { description: "The CSV file.", content: { "text/csv": { schema: z.string() } } },

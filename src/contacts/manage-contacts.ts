@@ -45,9 +45,8 @@ export function contactFilter(p: Principal, f: ContactFilters): SQL {
     );
   }
   if (f.q) filters.push(contactMatches(f.q));
-  if (f.opt_in !== undefined) {
-    filters.push(f.opt_in ? eq(contacts.optIn, true) : sql`${contacts.optIn} is not true`);
-  }
+  // `false` is an explicit opt-out; a contact never asked (null) is in neither list.
+  if (f.opt_in !== undefined) filters.push(eq(contacts.optIn, f.opt_in));
   if (f.blocked !== undefined) filters.push(eq(contacts.blocked, f.blocked));
   if (f.updated_since) filters.push(gte(contacts.updatedAt, new Date(f.updated_since)));
   return and(...filters)!;
@@ -208,7 +207,9 @@ export async function updateContact(
             metadata: { fields: changed },
           },
           now,
-          sql`exists (select 1 from ${contacts} where ${and(eq(contacts.id, id), eq(contacts.updatedAt, now))})`,
+          sql`exists (select 1 from ${contacts} where ${
+            and(eq(contacts.id, id), eq(contacts.updatedAt, now))
+          })`,
         ),
       ] as const
     );
@@ -258,7 +259,9 @@ export async function changeContactTags(
           metadata: { tags: effective },
         },
         now,
-        sql`exists (select 1 from ${contacts} where ${and(eq(contacts.id, id), eq(contacts.updatedAt, now))})`,
+        sql`exists (select 1 from ${contacts} where ${
+          and(eq(contacts.id, id), eq(contacts.updatedAt, now))
+        })`,
       ),
     ] as const
   );
@@ -285,8 +288,9 @@ export async function deleteContact(
   // Which conversations go to the archive, named in the audit entry; the batch archives exactly these.
   const toArchive = (await s.database.db.select({ id: conversations.id }).from(conversations)
     .where(and(eq(conversations.contactId, id), ne(conversations.status, "archived")))).map((c) => c.id);
-  const happened =
-    sql`exists (select 1 from ${contacts} where ${and(eq(contacts.id, id), eq(contacts.deletedAt, now))})`;
+  const happened = sql`exists (select 1 from ${contacts} where ${
+    and(eq(contacts.id, id), eq(contacts.deletedAt, now))
+  })`;
   const [deleted, archived] = await s.database.atomic((db) =>
     [
       db.update(contacts).set({ deletedAt: now, updatedAt: now })

@@ -91,8 +91,9 @@ export async function assignConversation(
     : current.status;
   const assignmentId = uuidv7();
   const reason = input.kind === "transfer" ? input.reason?.trim() || null : null;
-  const moved =
-    sql`exists (select 1 from ${conversations} where ${and(eq(conversations.id, id), eq(conversations.assignedAt, now))} and ${conversations.assignedTo} is not distinct from ${input.agentId}::uuid)`;
+  const moved = sql`exists (select 1 from ${conversations} where ${
+    and(eq(conversations.id, id), eq(conversations.assignedAt, now))
+  } and ${conversations.assignedTo} is not distinct from ${input.agentId}::uuid)`;
   const [updated] = await s.database.atomic((db) =>
     [
       // Applied only if the assignee is still the one we read: two supervisors cannot both win.

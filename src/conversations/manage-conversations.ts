@@ -254,7 +254,9 @@ export async function updateConversation(
             },
           },
           now,
-          sql`exists (select 1 from ${conversations} where ${and(eq(conversations.id, id), eq(conversations.updatedAt, now))})`,
+          sql`exists (select 1 from ${conversations} where ${
+            and(eq(conversations.id, id), eq(conversations.updatedAt, now))
+          })`,
         ),
       ] as const
     );

@@ -11,7 +11,7 @@ export type ImportRowStatus = typeof contactImports.$inferSelect;
  *
  * On an existing contact an empty cell keeps what is there: names and emails are filled, tags
  * are added to the ones it has, attributes merged; a row that changes nothing counts as
- * unchanged. `blocked` is written only when the file has that column.
+ * unchanged. `blocked` is written only from a non-empty cell of a `blocked` column.
  */
 export async function applyImportChunk(
   s: Services,
@@ -26,7 +26,12 @@ export async function applyImportChunk(
     tags: sql`c.tags || array(select t from unnest(excluded.tags) as t where not t = any(c.tags))`,
     attributes: sql`c.attributes || excluded.attributes`,
     optIn: sql`coalesce(excluded.opt_in, c.opt_in)`,
-    blocked: hasBlocked ? sql`excluded.blocked` : sql`c.blocked`,
+    // `excluded.blocked` is false for an empty cell too (the column is not null): the rows whose
+    // cell was empty are looked up, so that those keep the contact's flag like any empty cell.
+    blocked: hasBlocked
+      ? sql`case when ((select coalesce(jsonb_object_agg(id::text, true), '{}'::jsonb) from src
+          where blocked is null) -> excluded.id::text) is null then excluded.blocked else c.blocked end`
+      : sql`c.blocked`,
   };
   const [row] = await s.database.rows<{ status: ImportRowStatus["status"]; chunks_done: number }>(sql`
     with claim as (
