@@ -38,10 +38,32 @@ export const conversations = pgTable("conversations", {
   uniqueIndex("conversations_one_open_key").on(t.contactId, t.configId).where(
     sql`${t.status} in ('active', 'waiting')`,
   ),
-  index("conversations_tenant_activity_idx").on(t.tenantId, t.lastMessageAt),
+  // The inbox order (newest activity first, nulls last, id as tie-break) read straight off an index.
+  index("conversations_tenant_activity_idx").on(
+    t.tenantId,
+    t.lastMessageAt.desc().nullsLast(),
+    t.id.desc().nullsFirst(),
+  ),
   index("conversations_contact_idx").on(t.contactId, t.createdAt),
-  index("conversations_tenant_status_idx").on(t.tenantId, t.status, t.lastMessageAt),
-  index("conversations_tenant_assignee_idx").on(t.tenantId, t.assignedTo, t.lastMessageAt),
+  index("conversations_tenant_status_idx").on(
+    t.tenantId,
+    t.status,
+    t.lastMessageAt.desc().nullsLast(),
+    t.id.desc().nullsFirst(),
+  ),
+  index("conversations_tenant_assignee_idx").on(
+    t.tenantId,
+    t.assignedTo,
+    t.lastMessageAt.desc().nullsLast(),
+    t.id.desc().nullsFirst(),
+  ),
+  // The view agents live in: what is open, newest first.
+  index("conversations_open_activity_idx").on(
+    t.tenantId,
+    t.lastMessageAt.desc().nullsLast(),
+    t.id.desc().nullsFirst(),
+  )
+    .where(sql`${t.status} in ('active', 'waiting')`),
   index("conversations_tenant_created_idx").on(t.tenantId, t.createdAt),
   index("conversations_tags_idx").using("gin", t.tags),
 ]);
