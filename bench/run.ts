@@ -70,5 +70,7 @@ const previous = only ? await Deno.readTextFile(target).catch(() => "") : "";
 const doc = [header, "", ...(only ? merge(previous, reports) : reports.map(render)).flatMap((s) => [s, ""])]
   .join("\n");
 await Deno.writeTextFile(target, doc);
+// Formatted like every other file of the repository (`deno fmt --check` stays clean).
+await new Deno.Command(Deno.execPath(), { args: ["fmt", target.pathname], stdout: "null", stderr: "null" }).output();
 // deno-lint-ignore no-console
 console.log(doc);
