@@ -7,6 +7,7 @@ import { registerMessageRoutes } from "./messages/index.ts";
 import { registerObservabilityRoutes } from "./observability/index.ts";
 import { registerTenantRoutes } from "./tenants/index.ts";
 import { registerUserRoutes } from "./users/index.ts";
+import { registerWebhookRoutes } from "./webhooks/index.ts";
 import { registerWhatsAppConfigRoutes } from "./whatsapp-configs/index.ts";
 
 /** Every route of the API, registered explicitly, section by section. */
@@ -16,6 +17,7 @@ export function registerRoutes(app: App): void {
   registerMessageRoutes(app);
   registerConversationRoutes(app);
   registerContactRoutes(app);
+  registerWebhookRoutes(app);
   registerTenantRoutes(app);
   registerUserRoutes(app);
   registerObservabilityRoutes(app);

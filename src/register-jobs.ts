@@ -1,5 +1,7 @@
 import { registerImportJobs } from "./contacts/import/contact-imports.ts";
 import type { Services } from "./services.ts";
+import { registerSweepJob } from "./sweeps.ts";
+import { registerWebhookDelivery } from "./webhooks/deliver-webhooks.ts";
 import { registerTenantPurge } from "./tenants/purge-tenant.ts";
 import { registerWebhookJobs } from "./whatsapp/inbound/ingest.ts";
 import { registerSandboxJobs } from "./whatsapp/providers/sandbox.ts";
@@ -12,4 +14,6 @@ export function registerJobs(s: Services): void {
   registerWebhookJobs(s);
   registerSandboxJobs(s);
   registerImportJobs(s);
+  registerWebhookDelivery(s);
+  registerSweepJob(s);
 }

@@ -9,3 +9,4 @@ export * from "./whatsapp.ts";
 export * from "./contacts.ts";
 export * from "./conversations.ts";
 export * from "./messages.ts";
+export * from "./webhooks.ts";

@@ -4,7 +4,7 @@
  */
 import { createApp } from "../app.ts";
 import { ensureBootstrapAdmin } from "../bootstrap.ts";
-import { scheduleSweep } from "../whatsapp/inbound/ingest.ts";
+import { scheduleSweep } from "../sweeps.ts";
 import { ConfigError, parseConfig } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { assembleServices } from "../platform/assemble-services.ts";

@@ -15,7 +15,7 @@ import type {
   ScheduledController,
 } from "../platform/realtime/cloudflare-types.ts";
 import { DurableObjectRealtime } from "../platform/realtime/durable-object-realtime.ts";
-import { sweepWebhooks } from "../whatsapp/inbound/ingest.ts";
+import { runSweeps } from "../sweeps.ts";
 
 export { TenantRoom } from "../platform/realtime/tenant-room.ts";
 
@@ -94,14 +94,12 @@ export default {
   },
 
   /**
-   * Cron trigger (wrangler.toml), every minute: webhooks whose processing never finished, and the
-   * due jobs when QStash is not configured.
+   * Cron trigger (wrangler.toml), every minute: the sweeps (src/sweeps.ts), and the due jobs when
+   * QStash is not configured.
    */
   scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): void {
     const b = build(env);
-    ctx.waitUntil(
-      sweepWebhooks(b.services).catch((err) => b.services.obs.log.error("sweep failed", { error: err })),
-    );
+    ctx.waitUntil(runSweeps(b.services));
     if (b.services.runner) ctx.waitUntil(b.services.runner.drain(10));
   },
 };

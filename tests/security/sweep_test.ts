@@ -56,6 +56,13 @@ Deno.test("security sweep over every documented route", async (t) => {
     const bNumber = await addSandboxNumber(ctx, b.token);
     await customerWrites(ctx, b.token, bNumber.id, customerPhone());
     await importContacts(ctx, b.token, "phone,name\n+5511977776666,Importada B\n12,Linha ruim\n");
+    const hook = await ctx.request("/api/v1/webhooks", {
+      method: "POST",
+      token: b.token,
+      json: { url: "https://erp.example.com/b", events: ["contact.updated"] },
+    });
+    assert.equal(hook.status, 201);
+    await hook.body?.cancel();
 
     const doc = await body<OpenApiDoc>(await ctx.request("/openapi.json"));
     const protectedOps = operations(doc).filter(({ op }) =>

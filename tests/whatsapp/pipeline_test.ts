@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { eq } from "drizzle-orm";
 import { jobs, messages, webhookEvents } from "../../db/schema/index.ts";
-import { processWebhook, scheduleSweep, storeWebhook } from "../../src/whatsapp/inbound/ingest.ts";
+import { scheduleSweep } from "../../src/sweeps.ts";
+import { processWebhook, storeWebhook } from "../../src/whatsapp/inbound/ingest.ts";
 import { body, createTestContext } from "../support/harness.ts";
 import { loginToken, registerTenant, ROOT } from "../support/identity.ts";
 import { addSandboxNumber, customerPhone, customerWrites } from "../support/whatsapp.ts";
@@ -46,7 +47,7 @@ Deno.test("pipeline: an acknowledged event whose processing died is picked up by
     const [m] = await ctx.services.database.db.select().from(messages);
     assert.equal(m.body, "Alguém aí?");
     const next = await ctx.services.database.db.select().from(jobs).where(
-      eq(jobs.name, "whatsapp.sweep_webhooks"),
+      eq(jobs.name, "maintenance.sweep"),
     );
     assert.equal(next.filter((j) => j.status === "pending").length, 1, "the sweeper booked its next run");
     assert.equal(await processWebhook(ctx.services, stored.id), "skipped", "processing twice is a no-op");

@@ -2,8 +2,8 @@
  * The guard for every URL a tenant gives us to call (an Evolution server, a webhook endpoint):
  * only http(s), and never loopback, private, link-local, carrier-grade NAT or cloud-metadata
  * addresses unless ALLOW_PRIVATE_TARGETS is set (dev and tests). Host names are checked as
- * written; DNS answers are not (a name that resolves privately is the one gap, as on Workers,
- * where resolution is not available to us).
+ * written here; `guardedFetch` also checks what a name resolves to where the runtime can resolve
+ * (Deno). On Workers it cannot, and Cloudflare's egress does not reach private networks anyway.
  */
 export function outboundUrlProblem(raw: string, allowPrivate: boolean): string | null {
   let url: URL;
@@ -25,6 +25,11 @@ export function outboundUrlProblem(raw: string, allowPrivate: boolean): string |
   if (host === "metadata.google.internal" || host === "169.254.169.254" || host === "fd00:ec2::254") {
     return "cloud metadata addresses are not allowed";
   }
+  return addressProblem(host);
+}
+
+/** Why an IP address (v4 or v6, as text) may not be called, or null for a public one. */
+export function addressProblem(host: string): string | null {
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
   if (v4) {
     const [a, b] = [Number(v4[1]), Number(v4[2])];

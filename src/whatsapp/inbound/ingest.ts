@@ -181,12 +181,8 @@ export async function sweepWebhooks(s: Services, olderThanSeconds = 30, limit = 
   return stale.length;
 }
 
-/** The sweeper runs every minute; each run books the next one (the dedupe id keeps it single). */
+/** Jobs of the inbound pipeline. The minute sweep that finishes stale events is in src/sweeps.ts. */
 export function registerWebhookJobs(s: Services): void {
-  s.jobRegistry.register("whatsapp.sweep_webhooks", z.object({ minute: z.number() }), async ({ minute }) => {
-    await sweepWebhooks(s);
-    await scheduleSweep(s, minute + 1);
-  }, { maxAttempts: 3 });
   s.jobRegistry.register(
     "whatsapp.process_webhook",
     z.object({ event_id: z.uuid() }),
@@ -194,12 +190,4 @@ export function registerWebhookJobs(s: Services): void {
       await processWebhook(s, event_id);
     },
   );
-}
-
-export async function scheduleSweep(s: Services, minute = Math.floor(s.clock.now().getTime() / 60_000) + 1) {
-  const delay = Math.max(1, Math.ceil((minute * 60_000 - s.clock.now().getTime()) / 1000));
-  await s.jobs.enqueue("whatsapp.sweep_webhooks", { minute }, {
-    delaySeconds: delay,
-    dedupeId: `whatsapp.sweep:${minute}`,
-  });
 }

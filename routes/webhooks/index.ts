@@ -1,0 +1,8 @@
+import type { App } from "../../src/app.ts";
+import { registerWebhookActions } from "./actions.ts";
+import { registerWebhookCrud } from "./crud.ts";
+
+export function registerWebhookRoutes(app: App): void {
+  registerWebhookCrud(app);
+  registerWebhookActions(app);
+}
