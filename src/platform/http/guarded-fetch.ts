@@ -24,7 +24,7 @@ const denoResolver = (): Resolver | undefined => {
 export async function guardedFetch(
   s: Pick<Services, "config" | "fetch">,
   url: string,
-  init: RequestInit & { timeoutMs: number },
+  init: RequestInit & { timeoutMs?: number },
   resolve: Resolver | undefined = denoResolver(),
 ): Promise<Response> {
   const problem = outboundUrlProblem(url, s.config.allowPrivateTargets);
@@ -42,5 +42,13 @@ export async function guardedFetch(
     }
   }
   const { timeoutMs, ...rest } = init;
-  return await s.fetch(url, { ...rest, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+  return await s.fetch(url, {
+    ...rest,
+    redirect: "manual",
+    ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+  });
 }
+
+/** `guardedFetch` in the shape of `fetch`, for code written against `fetch` (providers). */
+export const guardedFetcher = (s: Pick<Services, "config" | "fetch">): typeof fetch => (input, init) =>
+  guardedFetch(s, input instanceof Request ? input.url : String(input), { ...init });

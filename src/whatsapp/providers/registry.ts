@@ -1,3 +1,4 @@
+import { guardedFetcher } from "../../platform/http/guarded-fetch.ts";
 import type { Services } from "../../services.ts";
 import { EvolutionProvider } from "./evolution.ts";
 import { MetaCloudProvider } from "./meta-cloud.ts";
@@ -23,7 +24,8 @@ export async function providerContext(s: Services, config: ConfigRow): Promise<P
   return {
     config,
     credentials: await s.secrets.open<Credentials>(config.credentials),
-    fetch: s.fetch,
+    // An Evolution server is an address a tenant typed: called through the outbound guard.
+    fetch: config.apiType === "evolution" ? guardedFetcher(s) : s.fetch,
     graph: { baseUrl: s.config.whatsapp.graphBaseUrl, version: s.config.whatsapp.graphVersion },
   };
 }
