@@ -6,6 +6,7 @@
 import { authBench } from "./auth.bench.ts";
 import { httpStackBench } from "./http-stack.bench.ts";
 import { inboxBench } from "./inbox.bench.ts";
+import { webhooksBench } from "./webhooks.bench.ts";
 import { whatsappBench } from "./whatsapp.bench.ts";
 import type { BenchReport } from "./lib.ts";
 
@@ -21,6 +22,7 @@ if (!only || only === "whatsapp") {
   reports.push(...await whatsappBench({ seconds: quick ? 3 : 10, rounds: quick ? 1 : 3 }));
 }
 if (!only || only === "inbox") reports.push(...await inboxBench({ quick }));
+if (!only || only === "webhooks") reports.push(await webhooksBench({ quick }));
 
 function render(r: BenchReport): string {
   const lines = [
@@ -71,6 +73,7 @@ const doc = [header, "", ...(only ? merge(previous, reports) : reports.map(rende
   .join("\n");
 await Deno.writeTextFile(target, doc);
 // Formatted like every other file of the repository (`deno fmt --check` stays clean).
-await new Deno.Command(Deno.execPath(), { args: ["fmt", target.pathname], stdout: "null", stderr: "null" }).output();
+await new Deno.Command(Deno.execPath(), { args: ["fmt", target.pathname], stdout: "null", stderr: "null" })
+  .output();
 // deno-lint-ignore no-console
 console.log(doc);
