@@ -61,7 +61,7 @@ export const createRoute = defineRoute({ permission: "write:webhooks" }, {
     ),
   },
   responses: {
-    201: jsonContent(WithSecret, "Added; the secret is shown this once."),
+    201: jsonContent(WithSecret, "Added; a generated secret is shown this once."),
     429: problemResponse("Rate limited, or the tenant has the most endpoints allowed (`quota_exceeded`)."),
   },
 });
@@ -83,7 +83,7 @@ export const updateRoute = defineRoute({ permission: "write:webhooks" }, {
   operationId: "updateWebhook",
   summary: "Change a webhook endpoint",
   description:
-    "Fields left out stay. A new `secret`, or `rotate_secret: true` for a generated one, takes effect at once and is shown in this answer only. `is_active: true` turns a disabled endpoint back on and clears its failure record.",
+    "Fields left out stay. A new `secret`, or `rotate_secret: true` for a generated one (shown in this answer only), takes effect at once. `is_active: true` turns a disabled endpoint back on and clears its failure record.",
   request: {
     params: IdParam,
     body: jsonBody(

@@ -32,8 +32,9 @@ export const WebhookSchema = z.object({
 }).openapi("Webhook");
 
 export const WithSecret = WebhookSchema.extend({
-  secret: z.string().openapi({
-    description: "The signing secret: shown in this answer only. Store it where your receiver can read it.",
+  secret: z.string().optional().openapi({
+    description:
+      "A generated signing secret, shown in this answer only: store it where your receiver can read it. A secret you chose is never sent back.",
     example: "whsec_3q2-5d8Ffk1k0bMxg1kV2sGJm0p1x9Qa",
   }),
 }).openapi("WebhookWithSecret");

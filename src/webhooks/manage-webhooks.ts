@@ -79,15 +79,15 @@ export interface EndpointInput {
 }
 
 /**
- * A new endpoint. Without a `secret` one is generated; either way it is shown in this answer
- * only, and kept sealed. At most `MAX_ENDPOINTS` per tenant, checked in the inserting statement.
+ * A new endpoint. Without a `secret` one is generated and shown in this answer only; a secret
+ * the caller chose is never sent back. Either way it is kept sealed. At most `MAX_ENDPOINTS` per tenant, checked in the inserting statement.
  */
 export async function createEndpoint(
   s: Services,
   meta: RequestMeta,
   p: Principal,
   input: EndpointInput,
-): Promise<Result<EndpointView & { secret: string }>> {
+): Promise<Result<EndpointView & { secret?: string }>> {
   const bad = urlProblem(s, input.url);
   if (bad) return bad;
   const secret = input.secret ?? newSecret();
@@ -139,7 +139,8 @@ export async function createEndpoint(
     });
   }
   forgetEndpoints(s, row.tenantId);
-  return ok({ ...endpointView(row), secret });
+  // A secret we generated is shown this once; one the caller chose is never sent back.
+  return ok({ ...endpointView(row), ...(input.secret ? {} : { secret }) });
 }
 
 export interface EndpointChanges {
@@ -206,7 +207,7 @@ export async function updateEndpoint(
   );
   if (rows.length === 0) return fail("not_found", "Webhook not found");
   forgetEndpoints(s, current.tenantId);
-  return ok({ ...endpointView(rows[0]), ...(secret ? { secret } : {}) });
+  return ok({ ...endpointView(rows[0]), ...(input.rotate_secret && secret ? { secret } : {}) });
 }
 
 /**
