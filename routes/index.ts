@@ -5,6 +5,7 @@ import { registerConversationRoutes } from "./conversations/index.ts";
 import { registerJobReceiver } from "./internal/jobs.ts";
 import { registerMessageRoutes } from "./messages/index.ts";
 import { registerObservabilityRoutes } from "./observability/index.ts";
+import { registerRealtimeRoutes } from "./realtime/index.ts";
 import { registerTenantRoutes } from "./tenants/index.ts";
 import { registerUserRoutes } from "./users/index.ts";
 import { registerWebhookRoutes } from "./webhooks/index.ts";
@@ -20,6 +21,7 @@ export function registerRoutes(app: App): void {
   registerWebhookRoutes(app);
   registerTenantRoutes(app);
   registerUserRoutes(app);
+  registerRealtimeRoutes(app);
   registerObservabilityRoutes(app);
   registerJobReceiver(app);
 }

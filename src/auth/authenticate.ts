@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { eq } from "drizzle-orm";
 import { apiKeys } from "../../db/schema/index.ts";
 import { sha256Hex, timingSafeEqualText } from "../core/crypto.ts";
@@ -22,6 +22,7 @@ import {
 } from "./principal-state.ts";
 import type { Principal } from "./principal.ts";
 import { deniedTokenKey, sessionKey, type SessionRecord } from "./sessions.ts";
+import { handshakeToken } from "./websocket-token.ts";
 
 const SCRAPE_PERMISSIONS: ReadonlySet<Permission> = new Set(["read:observability"]);
 
@@ -153,10 +154,25 @@ async function fromApiKey(c: Ctx, key: string): Promise<{ principal: Principal; 
  * Resolves the caller from `Authorization: Bearer …` (access JWT, `pk_` API key, or the
  * observability scrape token) or answers 401; then applies the rate limit of the caller's plan.
  */
-export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const token = bearer(c.req.header("authorization"));
+export const authenticate: MiddlewareHandler<AppEnv> = (c, next) =>
+  authenticateToken(c, next, bearer(c.req.header("authorization")), "Send `Authorization: Bearer <token>`");
+
+/**
+ * For the WebSocket handshake of `/ws` only: browsers cannot set `Authorization` there, so the
+ * token may also come from the subprotocol list or `?token=` (src/auth/websocket-token.ts), and
+ * only on a request that really is a handshake.
+ */
+export const authenticateHandshake: MiddlewareHandler<AppEnv> = (c, next) =>
+  authenticateToken(
+    c,
+    next,
+    bearer(c.req.header("authorization")) ?? handshakeToken(c.req.raw),
+    "Send `Authorization: Bearer <token>`, the subprotocol `bearer.<token>` or `?token=<token>`",
+  );
+
+async function authenticateToken(c: Ctx, next: Next, token: string | undefined, hint: string) {
   if (!token) {
-    throw new ApiError("unauthorized", "Send `Authorization: Bearer <token>`", {
+    throw new ApiError("unauthorized", hint, {
       headers: { "WWW-Authenticate": 'Bearer realm="pytake"' },
     });
   }
@@ -181,7 +197,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     });
   }
   await next();
-};
+}
 
 /** 403 unless the authenticated principal holds `permission`. */
 export const requirePermission = (permission: Permission): MiddlewareHandler<AppEnv> => async (c, next) => {

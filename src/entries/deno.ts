@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   }
   const obs = createObservability({ level: config.logLevel });
   const database = await openDatabase(config.database);
-  const services = assembleServices(config, database, obs, { realtime: new LocalRealtime() });
+  const realtime = new LocalRealtime();
+  const services = assembleServices(config, database, obs, { realtime });
   const app = createApp(services);
   await ensureBootstrapAdmin(services);
   services.runner?.start();
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     obs.log.info("shutting down");
+    // Open WebSockets would hold the server's shutdown forever.
+    await realtime.close();
     await server.shutdown();
     await services.runner?.stop();
     await database.close();

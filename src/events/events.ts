@@ -16,7 +16,10 @@ export type EventType =
   | "contact.created"
   | "contact.updated"
   | "contact.import_completed"
-  | "whatsapp.connection_updated";
+  | "whatsapp.connection_updated"
+  /** A user's first WebSocket opened / last one closed; produced by the realtime room itself. */
+  | "agent.online"
+  | "agent.offline";
 
 const channelOf = (type: EventType): string =>
   type.startsWith("message.")
@@ -25,6 +28,10 @@ const channelOf = (type: EventType): string =>
     ? "conversations"
     : type.startsWith("contact.")
     ? "contacts"
+    : type.startsWith("campaign.")
+    ? "campaigns"
+    : type.startsWith("agent.")
+    ? "agents"
     : "whatsapp";
 
 export interface DomainEvent {

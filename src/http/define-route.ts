@@ -1,6 +1,6 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { authenticate, requirePermission, requireUser } from "../auth/authenticate.ts";
+import { authenticate, authenticateHandshake, requirePermission, requireUser } from "../auth/authenticate.ts";
 import type { Permission } from "../auth/permissions.ts";
 import type { AppEnv } from "./app-env.ts";
 import { problemResponse } from "./openapi-schemas.ts";
@@ -24,10 +24,16 @@ type Definition = Omit<RouteConfig, "security" | "middleware"> & {
   tags: string[];
   /** Runs after authentication and before input validation (a signature check, say). */
   middleware?: MiddlewareHandler<AppEnv>[];
+  /**
+   * A WebSocket handshake route (`/ws`): on the handshake the token may also come from the
+   * subprotocol or `?token=`, since browsers cannot set `Authorization` (src/auth/websocket-token.ts).
+   */
+  webSocket?: true;
 };
 
-export function defineRoute<const R extends Definition>(access: Access, route: R) {
+export function defineRoute<const R extends Definition>(access: Access, { webSocket, ...route }: R) {
   const protectedRoute = "permission" in access || "user" in access;
+  const auth = webSocket ? authenticateHandshake : authenticate;
   const template = route.path;
   const named: MiddlewareHandler<AppEnv> = (c, next) => {
     c.set("route", template);
@@ -35,8 +41,8 @@ export function defineRoute<const R extends Definition>(access: Access, route: R
   };
   const middleware: MiddlewareHandler<AppEnv>[] = [
     named,
-    ...("permission" in access ? [authenticate, requirePermission(access.permission)] : []),
-    ...("user" in access ? [authenticate, requireUser] : []),
+    ...("permission" in access ? [auth, requirePermission(access.permission)] : []),
+    ...("user" in access ? [auth, requireUser] : []),
     ...(route.middleware ?? []),
   ];
   const req = route.request;

@@ -23,6 +23,8 @@ export const problemStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,
+  /** A plain request to a WebSocket endpoint (`/ws`): it answers only the handshake. */
+  upgrade_required: 426,
   /** The provider (Meta, Evolution) refused the message; `provider_code` says why. */
   provider_rejected: 422,
   quota_exceeded: 429,
@@ -48,6 +50,7 @@ const titles: Record<number, string> = {
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
   423: "Locked",
+  426: "Upgrade Required",
   429: "Too Many Requests",
   489: "Not Retryable",
   500: "Internal Server Error",

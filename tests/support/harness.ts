@@ -9,7 +9,7 @@ import { openPglite, wrapPglite } from "../../src/platform/db/pglite.ts";
 import { migratePostgres, openPostgres } from "../../src/platform/db/postgres.ts";
 import { throwawayDatabase } from "./throwaway-postgres.ts";
 import type { LocalJobRunnerOptions } from "../../src/platform/jobs/local-job-runner.ts";
-import { LocalRealtime } from "../../src/platform/realtime/local-realtime.ts";
+import { LocalRealtime, type LocalRealtimeOptions } from "../../src/platform/realtime/local-realtime.ts";
 import type { Clock } from "../../src/services.ts";
 
 /** A clock tests can move; it follows real time until `set` or `advance` is called. */
@@ -64,6 +64,8 @@ export interface TestContext {
   app: App;
   services: AssembledServices;
   clock: TestClock;
+  /** The in-process WebSocket hub, on the context's clock. */
+  realtime: LocalRealtime;
   /** `app.request` with a client address and an execution context, as the entries pass them. */
   request(
     path: string,
@@ -84,6 +86,8 @@ export interface TestOptions {
   logSink?: (line: string) => void;
   /** Adds test-only routes; Hono accepts routes only until the first request. */
   extend?: (app: App) => void;
+  /** The WebSocket hub's heartbeat timeout and sweep interval. */
+  realtime?: Omit<LocalRealtimeOptions, "now">;
 }
 
 /**
@@ -107,8 +111,9 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
   });
   const owned = opts.database ? undefined : await testDatabase();
   const database = opts.database ?? owned!.database;
+  const realtime = new LocalRealtime({ now: () => clock.now().getTime(), ...opts.realtime });
   const services = assembleServices(config, database, obs, {
-    realtime: new LocalRealtime(),
+    realtime,
     clock,
     runner: { backoffMs: () => 0, ...opts.runner },
   });
@@ -125,6 +130,7 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
     app,
     services,
     clock,
+    realtime,
     request(path, init = {}) {
       const { json, token, ip, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -155,6 +161,7 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
       });
     },
     async close() {
+      await realtime.close();
       await Promise.allSettled(pending);
       await services.runner?.stop();
       await database.close().catch(() => {});

@@ -4,6 +4,7 @@ import { startNeonHttpStandIn } from "../support/neon-http-standin.ts";
 import { pgliteBackend } from "../support/sql-backend.ts";
 import { freshPglite, TEST_ENV } from "../support/harness.ts";
 import { bundleWorker } from "../support/worker-bundle.ts";
+import { rawHandshake, WsClient } from "../support/ws-client.ts";
 
 /**
  * The Worker as it would be deployed: bundled by wrangler (no code splitting), run in workerd by
@@ -94,6 +95,109 @@ Deno.test("Worker bundle runs in workerd", async (t) => {
         assert.equal((await me.json() as { email: string }).email, email);
       },
     );
+
+    await t.step("WebSockets through the tenant's Durable Object room", async () => {
+      const base = (await mf.ready).toString().replace(/\/$/, "");
+      const ws = base.replace(/^http/, "ws") + "/ws";
+      const signUp = async (tenant: string) => {
+        const res = await mf.dispatchFetch("http://worker.test/api/v1/auth/register", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            email: `ws.${crypto.randomUUID()}@example.com`,
+            password: "Senha-forte-1",
+            name: "Worker WS",
+            tenant_name: tenant,
+          }),
+        });
+        assert.equal(res.status, 201);
+        const b = await res.json() as { token: string; user: { id: string } };
+        return { token: b.token, userId: b.user.id };
+      };
+      /** Invites a user into the inviter's tenant, accepts the invitation (from the mail outbox) and signs in. */
+      const invite = async (token: string, role: string) => {
+        const email = `ws.${role}.${crypto.randomUUID()}@example.com`;
+        const res = await mf.dispatchFetch("http://worker.test/api/v1/users", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({ email, name: `Worker ${role}`, role }),
+        });
+        assert.equal(res.status, 201);
+        const { id } = await res.json() as { id: string };
+        const mail = await pg.client.query<{ text_body: string }>(
+          "select text_body from mail_outbox where to_address = $1 order by created_at desc limit 1",
+          [email],
+        );
+        const accept = await mf.dispatchFetch("http://worker.test/api/v1/auth/reset-password", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            token: mail.rows[0].text_body.match(/[?&]token=([A-Za-z0-9_-]+)/)![1],
+            new_password: "Senha-forte-1",
+          }),
+        });
+        assert.equal(accept.status, 200);
+        await accept.body?.cancel();
+        const login = await mf.dispatchFetch("http://worker.test/api/v1/auth/login", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email, password: "Senha-forte-1" }),
+        });
+        return { token: (await login.json() as { token: string }).token, userId: id };
+      };
+      const a = await signUp("Edge ISP A");
+      const b = await signUp("Edge ISP B");
+
+      const refused = await rawHandshake(base, "/ws", {
+        "sec-websocket-protocol": "pytake, bearer.not-a-jwt",
+      });
+      assert.equal(refused.statusLine.split(" ")[1], "401", "a bad token never reaches the room");
+
+      const sa = await WsClient.open(ws, ["pytake", `bearer.${a.token}`]);
+      const sb = await WsClient.open(`${ws}?token=${b.token}`);
+      try {
+        assert.equal(sa.protocol, "pytake");
+        assert.equal(sa.welcome.user_id, a.userId);
+        assert.deepEqual(await sa.ask({ type: "subscribe", channels: ["contacts", "agents", "nope"] }), {
+          type: "subscribed",
+          channels: ["contacts", "agents"],
+          denied: ["nope"],
+        });
+        assert.equal(
+          (await sb.ask({ type: "subscribe", channels: ["contacts", "agents"] })).type,
+          "subscribed",
+        );
+        assert.deepEqual(await sa.ask({ type: "ping" }), { type: "pong" });
+        assert.equal((await sa.ask("{oops")).code, "bad_frame");
+        assert.equal((await sa.ask({ type: "dance" })).code, "unknown_type");
+
+        const created = await mf.dispatchFetch("http://worker.test/api/v1/contacts", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${a.token}` },
+          body: JSON.stringify({ phone: "+5511987654321", name: "Cliente da Borda" }),
+        });
+        assert.equal(created.status, 201, await created.text());
+        const event = await sa.next();
+        assert.deepEqual([event.type, event.channel, event.event], ["event", "contacts", "contact.created"]);
+        assert.equal((event.data as { phone: string }).phone, "+5511987654321");
+        assert.deepEqual(await sb.events(), [], "the other tenant's room got nothing");
+
+        // Presence: an agent of tenant A comes online and leaves; tenant B never hears of it.
+        const agent = await invite(a.token, "agent");
+        const agentSocket = await WsClient.open(`${ws}?token=${agent.token}`);
+        const online = await sa.next();
+        assert.deepEqual([online.event, online.data], ["agent.online", { user_id: agent.userId }]);
+        const closed = await agentSocket.close();
+        assert.equal(closed.code, 1000, "the room reciprocates the close handshake (no 1006)");
+        const offline = await sa.next();
+        assert.deepEqual([offline.event, offline.data], ["agent.offline", { user_id: agent.userId }]);
+        assert.deepEqual(await sb.events(), []);
+      } finally {
+        await sb.close();
+        const last = await sa.close();
+        assert.equal(last.code, 1000);
+      }
+    });
 
     await t.step("problems come out of the bundle unchanged", async () => {
       const res = await mf.dispatchFetch("http://worker.test/observability/metrics");

@@ -1,0 +1,6 @@
+import type { App } from "../../src/app.ts";
+import { registerWs } from "./ws.ts";
+
+export function registerRealtimeRoutes(app: App): void {
+  registerWs(app);
+}
