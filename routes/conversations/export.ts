@@ -11,6 +11,7 @@ import { defineRoute } from "../../src/http/define-route.ts";
 import { IdParam, jsonContent } from "../../src/http/openapi-schemas.ts";
 import { notFound } from "../../src/http/problem.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
+import { PeriodQuerySchema } from "../../src/tenants/period.ts";
 import { TAG } from "./schemas.ts";
 
 export const exportRoute = defineRoute({ permission: "read:conversations" }, {
@@ -37,17 +38,7 @@ export const exportRoute = defineRoute({ permission: "read:conversations" }, {
   },
 });
 
-const StatsQuery = z.object({
-  period: z.enum(["today", "week", "month"]).default("today").openapi({
-    description: "Today, this week (from Monday) or this month, in the tenant's time zone.",
-  }),
-  from: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional().openapi({
-    description:
-      "With `to`, a custom range instead of `period` (a date is a whole day in the tenant's zone).",
-    example: "2026-11-01",
-  }),
-  to: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional().openapi({ example: "2026-11-26" }),
-});
+const StatsQuery = PeriodQuerySchema;
 
 const Seconds = z.number().int().nullable();
 

@@ -1,29 +1,11 @@
-import { eq, sql } from "drizzle-orm";
-import { conversations, tenants, users } from "../../db/schema/index.ts";
+import { sql } from "drizzle-orm";
+import { conversations, users } from "../../db/schema/index.ts";
 import type { Principal } from "../auth/principal.ts";
-import { fail, ok, type Result } from "../core/result.ts";
+import { ok, type Result } from "../core/result.ts";
 import type { Services } from "../services.ts";
-import { isTimeZone } from "../tenants/tenant-settings.ts";
+import { type PeriodQuery, resolvePeriod } from "../tenants/period.ts";
 
-export type StatsPeriod = "today" | "week" | "month";
-
-export interface StatsQuery {
-  period?: StatsPeriod;
-  /** A date (`2024-03-01`, a whole day in the tenant's zone) or an instant. */
-  from?: string;
-  to?: string;
-}
-
-/** The tenant's IANA zone (settings), São Paulo when it never chose one. */
-export async function tenantTimeZone(s: Services, tenantId: string): Promise<string> {
-  const [t] = await s.database.db.select({ settings: tenants.settings }).from(tenants).where(
-    eq(tenants.id, tenantId),
-  );
-  const tz = (t?.settings as { timezone?: string } | undefined)?.timezone;
-  return tz && isTimeZone(tz) ? tz : "America/Sao_Paulo";
-}
-
-const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v);
+export type StatsQuery = PeriodQuery;
 
 interface Totals {
   from: string;
@@ -66,26 +48,11 @@ const secs = (v: number | null) => (v === null ? null : Math.round(Number(v)));
  */
 export async function conversationStats(s: Services, p: Principal, q: StatsQuery): Promise<Result<unknown>> {
   const tenantId = p.tenantId!;
-  const tz = await tenantTimeZone(s, tenantId);
-  const now = s.clock.now().toISOString();
-  const local = sql`(${now}::timestamptz at time zone ${tz})`;
-  let start: ReturnType<typeof sql>;
-  let end: ReturnType<typeof sql>;
-  if (q.from || q.to) {
-    if (!q.from || !q.to) {
-      return fail("validation_failed", "Give both `from` and `to`, or a `period`", {
-        errors: [{ path: q.from ? "query.to" : "query.from", message: "Required with the other" }],
-      });
-    }
-    start = isDate(q.from)
-      ? sql`(${q.from}::date::timestamp at time zone ${tz})`
-      : sql`${q.from}::timestamptz`;
-    end = isDate(q.to) ? sql`((${q.to}::date + 1)::timestamp at time zone ${tz})` : sql`${q.to}::timestamptz`;
-  } else {
-    const unit = q.period === "week" ? "week" : q.period === "month" ? "month" : "day";
-    start = sql`(date_trunc(${unit}, ${local}) at time zone ${tz})`;
-    end = sql`${now}::timestamptz`;
-  }
+  const period = await resolvePeriod(s, tenantId, q);
+  if (!period.ok) return period;
+  const { from, to, timeZone: tz } = period.value;
+  const start = sql`${from.toISOString()}::timestamptz`;
+  const end = sql`${to.toISOString()}::timestamptz`;
   const mine = sql`${conversations.tenantId} = ${tenantId}`;
   const inPeriod = (col: unknown) => sql`(${col} >= b.s and ${col} < b.e)`;
   const frt = sql`extract(epoch from (${conversations.firstResponseAt} - ${conversations.createdAt}))`;
@@ -137,7 +104,7 @@ export async function conversationStats(s: Services, p: Principal, q: StatsQuery
   ]);
   const iso = (v: unknown) => new Date(v as string).toISOString();
   return ok({
-    period: q.from ? "custom" : q.period ?? "today",
+    period: period.value.name,
     time_zone: tz,
     from: iso(t.from),
     to: iso(t.to),
