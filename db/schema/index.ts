@@ -10,3 +10,4 @@ export * from "./contacts.ts";
 export * from "./conversations.ts";
 export * from "./messages.ts";
 export * from "./webhooks.ts";
+export * from "./dashboard.ts";

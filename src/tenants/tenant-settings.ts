@@ -31,7 +31,29 @@ export const TenantSettingsSchema = z.object({
   }).partial().openapi({ example: { mon: { open: "08:00", close: "18:00" }, sun: null } }),
   welcome_message: z.string().max(1024),
   away_message: z.string().max(1024),
+  sla_first_response_minutes: z.number().int().min(1).max(1440).openapi({
+    description: "How long a customer may wait for a first answer before the dashboard flags it (default 15).",
+    example: 15,
+  }),
+  agent_capacity: z.number().int().min(1).max(100).openapi({
+    description: "Conversations an agent handles at once, for the dashboard's capacity figures (default 5).",
+    example: 5,
+  }),
+  alert_failed_rate_percent: z.number().int().min(1).max(100).openapi({
+    description: "Share of failed outbound messages in the last hour that raises an alert (default 10).",
+    example: 10,
+  }),
 }).partial().strict().openapi("TenantSettings");
+
+/** The operational thresholds, with their defaults. */
+export function operationalSettings(settings: Record<string, unknown> | null | undefined) {
+  const n = (k: string, d: number) => (typeof settings?.[k] === "number" ? settings[k] as number : d);
+  return {
+    slaFirstResponseMinutes: n("sla_first_response_minutes", 15),
+    agentCapacity: n("agent_capacity", 5),
+    alertFailedRatePercent: n("alert_failed_rate_percent", 10),
+  };
+}
 
 export type TenantSettingsInput = z.infer<typeof TenantSettingsSchema>;
 
