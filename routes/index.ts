@@ -2,6 +2,7 @@ import type { App } from "../src/app.ts";
 import { registerAuthRoutes } from "./auth/index.ts";
 import { registerContactRoutes } from "./contacts/index.ts";
 import { registerConversationRoutes } from "./conversations/index.ts";
+import { registerDashboardRoutes } from "./dashboard/index.ts";
 import { registerJobReceiver } from "./internal/jobs.ts";
 import { registerMessageRoutes } from "./messages/index.ts";
 import { registerObservabilityRoutes } from "./observability/index.ts";
@@ -19,6 +20,7 @@ export function registerRoutes(app: App): void {
   registerConversationRoutes(app);
   registerContactRoutes(app);
   registerWebhookRoutes(app);
+  registerDashboardRoutes(app);
   registerTenantRoutes(app);
   registerUserRoutes(app);
   registerRealtimeRoutes(app);

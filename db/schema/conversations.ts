@@ -31,6 +31,12 @@ export const conversations = pgTable("conversations", {
   firstResponseAt: timestamptz("first_response_at"),
   resolvedAt: timestamptz("resolved_at"),
   assignedAt: timestamptz("assigned_at"),
+  /**
+   * When the status last changed (the queue's "waiting since"). Kept by a trigger from the
+   * `updated_at` the statement sets, so every path that moves a status stamps it, with the app's
+   * clock.
+   */
+  statusChangedAt: timestamptz("status_changed_at"),
   archivedAt: timestamptz("archived_at"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),

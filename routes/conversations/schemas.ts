@@ -38,6 +38,7 @@ export const ConversationSchema = z.object({
   first_response_at: Timestamp.nullable(),
   resolved_at: Timestamp.nullable(),
   assigned_at: Timestamp.nullable(),
+  status_changed_at: Timestamp.nullable().openapi({ description: "When it entered its current status." }),
   archived_at: Timestamp.nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,

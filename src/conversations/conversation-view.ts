@@ -65,6 +65,7 @@ export function conversationView(j: ConversationJoined, now: Date) {
     first_response_at: iso(c.firstResponseAt),
     resolved_at: iso(c.resolvedAt),
     assigned_at: iso(c.assignedAt),
+    status_changed_at: iso(c.statusChangedAt),
     archived_at: iso(c.archivedAt),
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),

@@ -1,0 +1,142 @@
+import { type SQL, sql } from "drizzle-orm";
+import { fail, ok, type Result } from "../core/result.ts";
+import type { Services } from "../services.ts";
+import type { Period } from "../tenants/period.ts";
+
+export const chartIntervals = ["hourly", "daily", "weekly"] as const;
+export type ChartInterval = typeof chartIntervals[number];
+
+interface Series {
+  description: string;
+  /** Rows of the tenant in `[from, to)` with their instant as `t` (and `v` for averages). */
+  rows: (tenantId: string, from: SQL, to: SQL) => SQL;
+  aggregate: "count" | "avg";
+}
+
+const msgs = (cond: SQL) => (tenantId: string, from: SQL, to: SQL) =>
+  sql`select timestamp as t, null::float8 as v from messages
+    where tenant_id = ${tenantId} and timestamp >= ${from} and timestamp < ${to} and ${cond}`;
+
+/** What a chart can show. Counts are zero when nothing happened; averages are null then. */
+export const chartMetrics: Record<string, Series> = {
+  messages_inbound: {
+    description: "Messages received",
+    rows: msgs(sql`direction = 'inbound'`),
+    aggregate: "count",
+  },
+  messages_outbound: {
+    description: "Messages sent",
+    rows: msgs(sql`direction = 'outbound'`),
+    aggregate: "count",
+  },
+  messages_failed: {
+    description: "Outbound messages that failed",
+    rows: msgs(sql`direction = 'outbound' and status = 'failed'`),
+    aggregate: "count",
+  },
+  conversations_new: {
+    description: "Conversations started",
+    rows: (tenantId, from, to) =>
+      sql`select created_at as t, null::float8 as v from conversations
+        where tenant_id = ${tenantId} and created_at >= ${from} and created_at < ${to}`,
+    aggregate: "count",
+  },
+  conversations_resolved: {
+    description: "Conversations resolved",
+    rows: (tenantId, from, to) =>
+      sql`select resolved_at as t, null::float8 as v from conversations
+        where tenant_id = ${tenantId} and resolved_at >= ${from} and resolved_at < ${to}`,
+    aggregate: "count",
+  },
+  contacts_new: {
+    description: "New contacts",
+    rows: (tenantId, from, to) =>
+      sql`select created_at as t, null::float8 as v from contacts
+        where tenant_id = ${tenantId} and created_at >= ${from} and created_at < ${to}`,
+    aggregate: "count",
+  },
+  first_response_seconds: {
+    description: "Average first-response time (seconds) of the conversations first answered then",
+    rows: (tenantId, from, to) =>
+      sql`select first_response_at as t, extract(epoch from first_response_at - created_at)::float8 as v
+        from conversations
+        where tenant_id = ${tenantId} and first_response_at >= ${from} and first_response_at < ${to}`,
+    aggregate: "avg",
+  },
+};
+
+export const chartMetricNames = Object.keys(chartMetrics);
+
+const HOURLY_MAX_DAYS = 31;
+
+export interface Bucket {
+  start: string;
+  end: string;
+  /** The bucket's start on the tenant's wall clock: `2026-11-26 14:00`, or `2026-11-26` for days. */
+  label: string;
+  value: number | null;
+}
+
+/**
+ * A metric in buckets covering the period, every bucket present (zero-filled), in the tenant's
+ * zone. Days and weeks are calendar days and weeks there, so a daylight-saving day is 23 or 25
+ * hours long; hours are real hours, so a day when clocks go back has the repeated hour twice
+ * (the labels say the same wall time, the instants differ) and a day when they go forward
+ * lacks the skipped one.
+ */
+export async function chart(
+  s: Services,
+  tenantId: string,
+  p: Period,
+  metric: string,
+  interval: ChartInterval,
+): Promise<
+  Result<{ metric: string; interval: ChartInterval; aggregate: "count" | "avg"; buckets: Bucket[] }>
+> {
+  const series = chartMetrics[metric];
+  if (!series) {
+    return fail("not_found", `No chart for ${metric}; one of ${chartMetricNames.join(", ")}`);
+  }
+  if (interval === "hourly" && p.to.getTime() - p.from.getTime() > HOURLY_MAX_DAYS * 86_400_000) {
+    return fail("validation_failed", `Hourly charts cover at most ${HOURLY_MAX_DAYS} days`, {
+      errors: [{ path: "query.interval", message: "Use daily or weekly for longer periods" }],
+    });
+  }
+  const tz = p.timeZone;
+  const from = sql`${p.from.toISOString()}::timestamptz`;
+  const to = sql`${p.to.toISOString()}::timestamptz`;
+  const buckets = interval === "hourly"
+    ? sql`select g as s, g + interval '1 hour' as e, to_char(g at time zone ${tz}, 'YYYY-MM-DD HH24:MI') as label
+        from generate_series(date_trunc('hour', ${from} at time zone ${tz}) at time zone ${tz},
+          ${to} - interval '1 microsecond', interval '1 hour') as g`
+    : sql`select d::timestamp at time zone ${tz} as s,
+          (d + ${
+      interval === "weekly" ? sql`interval '7 days'` : sql`interval '1 day'`
+    })::timestamp at time zone ${tz} as e,
+          to_char(d, 'YYYY-MM-DD') as label
+        from generate_series(
+          date_trunc(${interval === "weekly" ? "week" : "day"}, ${from} at time zone ${tz}),
+          (${to} - interval '1 microsecond') at time zone ${tz},
+          ${interval === "weekly" ? sql`interval '7 days'` : sql`interval '1 day'`}) as d`;
+  const value = series.aggregate === "count" ? sql`count(x.t)::float8` : sql`avg(x.v)`;
+  const rows = await s.database.rows<{ s: string; e: string; label: string; value: number | null }>(sql`
+    with b as (${buckets}), x as (${series.rows(tenantId, from, to)})
+    select b.s, b.e, b.label, ${value} as value
+    from b left join x on x.t >= b.s and x.t < b.e
+    group by b.s, b.e, b.label order by b.s`);
+  return ok({
+    metric,
+    interval,
+    aggregate: series.aggregate,
+    buckets: rows.map((r) => ({
+      start: new Date(r.s).toISOString(),
+      end: new Date(r.e).toISOString(),
+      label: r.label,
+      value: r.value === null
+        ? null
+        : series.aggregate === "avg"
+        ? Math.round(Number(r.value))
+        : Number(r.value),
+    })),
+  });
+}
