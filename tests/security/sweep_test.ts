@@ -63,6 +63,13 @@ Deno.test("security sweep over every documented route", async (t) => {
     });
     assert.equal(hook.status, 201);
     await hook.body?.cancel();
+    const widget = await ctx.request("/api/v1/dashboard/widgets", {
+      method: "POST",
+      token: b.token,
+      json: { type: "counter", metric: "messages.inbound", position: { x: 0, y: 0, w: 3, h: 1 } },
+    });
+    assert.equal(widget.status, 201);
+    await widget.body?.cancel();
 
     const doc = await body<OpenApiDoc>(await ctx.request("/openapi.json"));
     const protectedOps = operations(doc).filter(({ op }) =>
