@@ -1,12 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { createApp } from "../src/app.ts";
-import { parseConfig } from "../src/config.ts";
 import { contactSearchText } from "../src/contacts/contact-search.ts";
-import { createObservability } from "../src/observability/observability.ts";
-import { assembleServices } from "../src/platform/assemble-services.ts";
-import { openPglite } from "../src/platform/db/pglite.ts";
-import { LocalRealtime } from "../src/platform/realtime/local-realtime.ts";
-import { plans } from "../src/tenants/plans.ts";
+import { inProcessApp, timeCalls } from "./in-process-app.ts";
 import type { BenchReport } from "./lib.ts";
 
 /**
@@ -53,65 +47,13 @@ const phrases = [
   "obrigado, voltou a funcionar",
 ];
 
-interface Timed {
-  p50: number;
-  p99: number;
-}
-
-function percentiles(samples: number[]): Timed {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
-/** `iterations` sequential calls, or fewer (at least 50) when they pass `budgetMs`. */
-async function time(
-  iterations: number,
-  fn: (i: number) => Promise<unknown>,
-  budgetMs = 20_000,
-): Promise<Timed> {
-  for (let i = 0; i < Math.min(5, iterations); i++) await fn(i); // warm the plan cache
-  const samples: number[] = [];
-  const start = performance.now();
-  for (let i = 0; i < iterations; i++) {
-    const t0 = performance.now();
-    await fn(i);
-    samples.push(performance.now() - t0);
-    if (samples.length >= 50 && performance.now() - start > budgetMs) break;
-  }
-  return percentiles(samples);
-}
-
 const ms = (v: number) => v.toFixed(2);
 
 export async function inboxBench(opts: { quick: boolean }): Promise<BenchReport[]> {
-  const config = parseConfig({
-    APP_ENV: "production",
-    DATABASE_URL: "memory://",
-    JWT_SECRET: "bench-secret-bench-secret-bench-secret-0123",
-    ENCRYPTION_KEY: "0".repeat(64),
-    LOG_LEVEL: "info",
-    AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
+  const { services, database, call, register } = await inProcessApp({
     MAX_UPLOAD_BYTES: String(64 * 1024 * 1024),
   });
-  const obs = createObservability({ level: "info", sink: () => {} });
-  const database = await openPglite("memory://");
-  const services = assembleServices(config, database, obs, { realtime: new LocalRealtime() });
-  const app = createApp(services);
-  plans.starter.limits.api_requests_per_minute = 1_000_000_000;
-  const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} };
-  const call = (path: string, init: RequestInit = {}) =>
-    app.request(path, init, { clientIp: "127.0.0.1" }, ctx);
 
-  const register = async (email: string) => {
-    const res = await call("/api/v1/auth/register", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password: "Bench-password-1", name: "Bench", tenant_name: "Bench ISP" }),
-    });
-    const b = await res.json();
-    return { token: b.token as string, tenantId: b.user.tenant.id as string };
-  };
   const owner = await register("inbox-bench@example.com");
   const auth = { authorization: `Bearer ${owner.token}` };
   const number = await (await call("/api/v1/whatsapp-configs", {
@@ -239,8 +181,8 @@ export async function inboxBench(opts: { quick: boolean }): Promise<BenchReport[
   for (const c of cases) {
     const status = (await call(c.route(0), { headers: auth })).status;
     if (status !== 200) throw new Error(`${c.name}: ${status}`);
-    const plain = await time(iterations, (i) => Promise.all(c.plain(i).map((q) => database.rows(q))));
-    const route = await time(iterations, async (i) => {
+    const plain = await timeCalls(iterations, (i) => Promise.all(c.plain(i).map((q) => database.rows(q))));
+    const route = await timeCalls(iterations, async (i) => {
       const res = await call(c.route(i), { headers: auth });
       await res.arrayBuffer();
     });

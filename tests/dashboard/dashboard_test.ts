@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { sql } from "drizzle-orm";
+import { extractText, getDocumentProxy } from "unpdf";
 import { body, createTestContext, type TestContext } from "../support/harness.ts";
 import { addUser, createApiKey, registerTenant, setPlan } from "../support/identity.ts";
 import { addSandboxNumber } from "../support/whatsapp.ts";
@@ -238,6 +239,38 @@ Deno.test("dashboard: every figure of a hand-counted day in São Paulo", async (
         assert.equal(a.data[0].resource.href, `/api/v1/conversations/${ids.v3}`);
       },
     );
+
+    await t.step("export: the same figures as a PDF report and as CSV rows", async () => {
+      const pdf = await ctx.request("/api/v1/dashboard/export", {
+        method: "POST",
+        token: viewer.token,
+        json: { format: "pdf", period: "today" },
+      });
+      assert.equal(pdf.status, 200);
+      assert.equal(pdf.headers.get("content-type"), "application/pdf");
+      const bytes = new Uint8Array(await pdf.arrayBuffer());
+      const { text } = await extractText(await getDocumentProxy(bytes), { mergePages: true });
+      const flat = (text as string).replace(/\s+/g, " ");
+      for (
+        const expected of [
+          "Relatório do painel",
+          "Mensagens recebidas",
+          "Tempo de primeira resposta",
+          "Test agent",
+        ]
+      ) {
+        assert.ok(flat.includes(expected), `the PDF shows "${expected}"`);
+      }
+      const csv = await ctx.request("/api/v1/dashboard/export", {
+        method: "POST",
+        token: viewer.token,
+        json: { format: "csv", period: "today" },
+      });
+      const lines = (await csv.text()).replace(/^\uFEFF/, "").split("\r\n");
+      assert.ok(lines.includes("metrics,messages.inbound,,3"), lines.slice(0, 12).join("\n"));
+      assert.ok(lines.includes("kpis,first_response_seconds.median,,120"), lines.join("\n"));
+      assert.equal(lines.filter((l) => l.startsWith("chart:messages_inbound,hourly,")).length, 12);
+    });
 
     await t.step("overview gathers it", async () => {
       const o = await get<Record<string, unknown>>("/api/v1/dashboard/overview");
