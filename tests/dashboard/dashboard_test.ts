@@ -226,6 +226,12 @@ Deno.test("dashboard: every figure of a hand-counted day in São Paulo", async (
         await ctx.services.database.db.execute(
           sql`update whatsapp_configs set connection_state = 'disconnected', quality_rating = 'YELLOW' where id = ${number.id}`,
         );
+        await ctx.services.database.db.execute(
+          sql`insert into webhook_endpoints (id, tenant_id, url, events, secret,
+            secret_hint, is_active, disabled_at, disabled_reason)
+          values (${crypto.randomUUID()}, ${owner.tenantId}, 'https://erp.example.com/hook', array['*'], 'sealed',
+            'whsec_…abcd', false, now(), 'Failing since 2027-03-09 10:00 UTC without a success')`,
+        );
         const a = await get<
           { data: { id: string; type: string; severity: string; resource: { href: string } }[] }
         >(
@@ -235,6 +241,7 @@ Deno.test("dashboard: every figure of a hand-counted day in São Paulo", async (
           ["sla_breach", "critical"],
           ["number_disconnected", "critical"],
           ["number_quality", "warning"],
+          ["webhook_disabled", "warning"],
         ]);
         assert.equal(a.data[0].resource.href, `/api/v1/conversations/${ids.v3}`);
       },
@@ -276,7 +283,7 @@ Deno.test("dashboard: every figure of a hand-counted day in São Paulo", async (
       const o = await get<Record<string, unknown>>("/api/v1/dashboard/overview");
       assert.deepEqual(o.queue, { waiting: 1, breached: 1, sla_minutes: 15 });
       assert.equal(o.first_response_median_seconds, 120);
-      assert.deepEqual(o.alerts, { critical: 2, warning: 1, info: 0 });
+      assert.deepEqual(o.alerts, { critical: 2, warning: 2, info: 0 });
     });
   } finally {
     await ctx.close();
