@@ -6,6 +6,7 @@
 import { authBench } from "./auth.bench.ts";
 import { httpStackBench } from "./http-stack.bench.ts";
 import { inboxBench } from "./inbox.bench.ts";
+import { realtimeBench } from "./realtime.bench.ts";
 import { webhooksBench } from "./webhooks.bench.ts";
 import { whatsappBench } from "./whatsapp.bench.ts";
 import type { BenchReport } from "./lib.ts";
@@ -23,6 +24,7 @@ if (!only || only === "whatsapp") {
 }
 if (!only || only === "inbox") reports.push(...await inboxBench({ quick }));
 if (!only || only === "webhooks") reports.push(await webhooksBench({ quick }));
+if (!only || only === "realtime") reports.push(await realtimeBench({ quick }));
 
 function render(r: BenchReport): string {
   const lines = [
