@@ -4,6 +4,7 @@
  * `BENCH_QUICK=1` shortens every run (for a smoke check, not for numbers).
  */
 import { authBench } from "./auth.bench.ts";
+import { dashboardBench } from "./dashboard.bench.ts";
 import { httpStackBench } from "./http-stack.bench.ts";
 import { inboxBench } from "./inbox.bench.ts";
 import { realtimeBench } from "./realtime.bench.ts";
@@ -25,6 +26,7 @@ if (!only || only === "whatsapp") {
 if (!only || only === "inbox") reports.push(...await inboxBench({ quick }));
 if (!only || only === "webhooks") reports.push(await webhooksBench({ quick }));
 if (!only || only === "realtime") reports.push(await realtimeBench({ quick }));
+if (!only || only === "dashboard") reports.push(await dashboardBench({ quick }));
 
 function render(r: BenchReport): string {
   const lines = [
