@@ -5,7 +5,7 @@ export interface Received {
   json: { id: string; event: string; created_at: string; tenant_id: string; data: Record<string, unknown> };
 }
 
-export async function startReceiver() {
+export function startReceiver() {
   const received: Received[] = [];
   /** Statuses to answer, in order; the last one repeats. */
   let script: number[] = [200];
