@@ -61,7 +61,10 @@ export async function dashboardBench(opts: { quick: boolean }): Promise<BenchRep
     { name: "overview, this month", path: "/api/v1/dashboard/overview?period=month" },
     { name: "KPIs, this month", path: "/api/v1/dashboard/kpis?period=month" },
     { name: "metrics, this week", path: "/api/v1/dashboard/metrics?period=week" },
-    { name: "chart, messages per day over the month", path: "/api/v1/dashboard/charts/messages_inbound?period=month" },
+    {
+      name: "chart, messages per day over the month",
+      path: "/api/v1/dashboard/charts/messages_inbound?period=month",
+    },
   ];
   const rows: BenchReport["rows"] = [];
   const notes: string[] = [];
@@ -97,7 +100,9 @@ export async function dashboardBench(opts: { quick: boolean }): Promise<BenchRep
   }
   await database.close();
   return {
-    title: `Dashboard: ${(conversations * perConversation).toLocaleString("en")} messages on the embedded database`,
+    title: `Dashboard: ${
+      (conversations * perConversation).toLocaleString("en")
+    } messages on the embedded database`,
     method:
       `Each route through the whole app in process against the bare SQL it runs (the statements of one call, captured at the PGlite client and replayed in order); up to ${iterations} sequential calls each, after a warm-up. Data: ${
         conversations.toLocaleString("en")

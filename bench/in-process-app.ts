@@ -28,7 +28,8 @@ export async function inProcessApp(env: Record<string, string> = {}) {
   const app = createApp(services);
   plans.starter.limits.api_requests_per_minute = 1_000_000_000;
   const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} };
-  const call = (path: string, init: RequestInit = {}) => app.request(path, init, { clientIp: "127.0.0.1" }, ctx);
+  const call = (path: string, init: RequestInit = {}) =>
+    app.request(path, init, { clientIp: "127.0.0.1" }, ctx);
   const register = async (email: string) => {
     const res = await call("/api/v1/auth/register", {
       method: "POST",

@@ -32,7 +32,8 @@ export const TenantSettingsSchema = z.object({
   welcome_message: z.string().max(1024),
   away_message: z.string().max(1024),
   sla_first_response_minutes: z.number().int().min(1).max(1440).openapi({
-    description: "How long a customer may wait for a first answer before the dashboard flags it (default 15).",
+    description:
+      "How long a customer may wait for a first answer before the dashboard flags it (default 15).",
     example: 15,
   }),
   agent_capacity: z.number().int().min(1).max(100).openapi({
