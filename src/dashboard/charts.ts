@@ -105,25 +105,31 @@ export async function chart(
   const tz = p.timeZone;
   const from = sql`${p.from.toISOString()}::timestamptz`;
   const to = sql`${p.to.toISOString()}::timestamptz`;
+  // Each row's bucket is computed from its own time (one pass over the rows, then a join of at
+  // most a few hundred groups), not by comparing every row with every bucket.
+  const firstHour = sql`(date_trunc('hour', ${from} at time zone ${tz}) at time zone ${tz})`;
+  const step = interval === "weekly" ? sql`interval '7 days'` : sql`interval '1 day'`;
+  const unit = interval === "weekly" ? "week" : "day";
   const buckets = interval === "hourly"
-    ? sql`select g as s, g + interval '1 hour' as e, to_char(g at time zone ${tz}, 'YYYY-MM-DD HH24:MI') as label
-        from generate_series(date_trunc('hour', ${from} at time zone ${tz}) at time zone ${tz},
-          ${to} - interval '1 microsecond', interval '1 hour') as g`
-    : sql`select d::timestamp at time zone ${tz} as s,
-          (d + ${
-      interval === "weekly" ? sql`interval '7 days'` : sql`interval '1 day'`
-    })::timestamp at time zone ${tz} as e,
-          to_char(d, 'YYYY-MM-DD') as label
-        from generate_series(
-          date_trunc(${interval === "weekly" ? "week" : "day"}, ${from} at time zone ${tz}),
-          (${to} - interval '1 microsecond') at time zone ${tz},
-          ${interval === "weekly" ? sql`interval '7 days'` : sql`interval '1 day'`}) as d`;
-  const value = series.aggregate === "count" ? sql`count(x.t)::float8` : sql`avg(x.v)`;
+    ? sql`select g as s, g + interval '1 hour' as e, to_char(g at time zone ${tz}, 'YYYY-MM-DD HH24:MI') as label,
+          (n - 1)::int as k
+        from generate_series(${firstHour}, ${to} - interval '1 microsecond', interval '1 hour')
+          with ordinality as t(g, n)`
+    : sql`select d::timestamp at time zone ${tz} as s, (d + ${step})::timestamp at time zone ${tz} as e,
+          to_char(d, 'YYYY-MM-DD') as label, d::date as k
+        from generate_series(date_trunc(${unit}, ${from} at time zone ${tz}),
+          (${to} - interval '1 microsecond') at time zone ${tz}, ${step}) as d`;
+  const keyOf = interval === "hourly"
+    ? sql`floor(extract(epoch from (x.t - ${firstHour})) / 3600)::int`
+    : sql`date_trunc(${unit}, x.t at time zone ${tz})::date`;
+  const value = series.aggregate === "count" ? sql`count(*)::float8` : sql`avg(x.v)`;
   const rows = await s.database.rows<{ s: string; e: string; label: string; value: number | null }>(sql`
-    with b as (${buckets}), x as (${series.rows(tenantId, from, to)})
-    select b.s, b.e, b.label, ${value} as value
-    from b left join x on x.t >= b.s and x.t < b.e
-    group by b.s, b.e, b.label order by b.s`);
+    with b as (${buckets}), x as (${series.rows(tenantId, from, to)}),
+      g as (select ${keyOf} as k, ${value} as value from x group by 1)
+    select b.s, b.e, b.label, ${
+    series.aggregate === "count" ? sql`coalesce(g.value, 0)` : sql`g.value`
+  } as value
+    from b left join g on g.k = b.k order by b.s`);
   return ok({
     metric,
     interval,
