@@ -1,3 +1,4 @@
+import { drawFooters } from "../core/pdf-footer.ts";
 import { type Color, PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
 import { toWinAnsi } from "../core/win-ansi.ts";
 import { formatOffset, resolveTimeZone, zonedTime } from "../conversations/transcript/transcript.ts";
@@ -973,23 +974,12 @@ export async function reportPdf(r: DashboardReport): Promise<Uint8Array> {
   }
 
   // Footers, now that the page count is known.
-  const footerLeft = R.fit(oneLine(`PyTake Edge · ${r.tenantName}`), 8, CONTENT_W / 2);
-  w.pages.forEach((page, i) => {
-    page.drawLine({
-      start: { x: MARGIN_X, y: 40 },
-      end: { x: PAGE_W - MARGIN_X, y: 40 },
-      thickness: 0.5,
-      color: RULE,
-    });
-    page.drawText(footerLeft, { x: MARGIN_X, y: 28, size: 8, font: regular, color: GREY });
-    const num = oneLine(L.page(i + 1, w.pages.length));
-    page.drawText(num, {
-      x: PAGE_W - MARGIN_X - R.width(num, 8),
-      y: 28,
-      size: 8,
-      font: regular,
-      color: GREY,
-    });
+  drawFooters(w.pages, {
+    left: R.fit(oneLine(`PyTake Edge · ${r.tenantName}`), 8, CONTENT_W / 2),
+    pageLabel: (i, n) => oneLine(L.page(i, n)),
+    font: regular,
+    width: (text, size) => R.width(text, size),
+    marginX: MARGIN_X,
   });
 
   return await doc.save();
