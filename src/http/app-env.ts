@@ -16,6 +16,8 @@ export interface AppVariables {
   log: Logger;
   /** The route's template (`/api/v1/users/{id}`), set by routes made with `defineRoute`. */
   route?: string;
+  /** The body media types the route accepts (`application/json`, `multipart/form-data`), for a 415's detail. */
+  bodyTypes?: readonly string[];
   /** Set by `authenticate` on protected routes. */
   principal?: Principal;
 }

@@ -35,8 +35,10 @@ export function defineRoute<const R extends Definition>(access: Access, { webSoc
   const protectedRoute = "permission" in access || "user" in access;
   const auth = webSocket ? authenticateHandshake : authenticate;
   const template = route.path;
+  const bodyTypes = Object.keys((route.request?.body as { content?: object } | undefined)?.content ?? {});
   const named: MiddlewareHandler<AppEnv> = (c, next) => {
     c.set("route", template);
+    if (bodyTypes.length) c.set("bodyTypes", bodyTypes);
     return next();
   };
   const middleware: MiddlewareHandler<AppEnv>[] = [

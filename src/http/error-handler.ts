@@ -14,14 +14,14 @@ export function problemResponse(c: Context<AppEnv>, err: ApiError): Response {
 }
 
 /** Hono's own exceptions (from validators, body limit, …) mapped onto our codes. */
-function fromHttpException(e: HTTPException): ApiError {
+function fromHttpException(e: HTTPException, bodyTypes: readonly string[] = ["application/json"]): ApiError {
   const byStatus: Record<number, [ProblemCode, string]> = {
     400: ["malformed_json", "The body is not valid JSON"],
     401: ["unauthorized", "Authentication required"],
     403: ["forbidden", "Forbidden"],
     404: ["not_found", "Not found"],
     413: ["payload_too_large", "The body is larger than allowed"],
-    415: ["unsupported_media_type", "Send the body as `application/json`"],
+    415: ["unsupported_media_type", `Send the body as ${bodyTypes.map((t) => `\`${t}\``).join(" or ")}`],
   };
   const [code, detail] = byStatus[e.status] ?? ["bad_request", e.message || "Bad request"];
   // Only the JSON parser's 400 is about JSON; keep other 400 messages as they are.
@@ -32,7 +32,7 @@ function fromHttpException(e: HTTPException): ApiError {
 /** The one `onError`: every failure leaves as problem+json; internals never leave at all. */
 export const errorHandler: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof ApiError) return problemResponse(c, err);
-  if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err));
+  if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err, c.get("bodyTypes")));
   const log = c.get("log") ?? c.get("services")?.obs.log;
   if (isUnavailable(err)) {
     log?.error("backing service unavailable", { error: err });

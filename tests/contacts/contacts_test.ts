@@ -1114,6 +1114,17 @@ Deno.test("contacts import: files that cannot be imported", async (t) => {
       );
     });
 
+    await t.step("a JSON body is 415 naming multipart/form-data", async () => {
+      const res = await ctx.request("/api/v1/contacts/import", {
+        method: "POST",
+        token: owner.token,
+        json: { file: "phone\n+5511912340001\n" },
+      });
+      const b = await body<Problem>(res);
+      assertProblem({ status: res.status, body: b, res }, 415, "unsupported_media_type");
+      assert.match(b.detail, /multipart\/form-data/);
+    });
+
     await t.step("an empty file is 422", async () => {
       const res = await uploadContacts(ctx, owner.token, new Uint8Array());
       assertProblem({ status: res.status, body: await body(res), res }, 422, "validation_failed");
