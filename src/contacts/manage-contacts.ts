@@ -3,10 +3,11 @@ import { contacts, conversations } from "../../db/schema/index.ts";
 import { auditInsertWhere, type RequestMeta } from "../audit/audit-log.ts";
 import type { Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
+import { cleanTags } from "../core/tags.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
-import { countRows, textArray } from "../platform/db/query-helpers.ts";
+import { arrayWith, arrayWithout, countRows, textArray } from "../platform/db/query-helpers.ts";
 import type { Services } from "../services.ts";
 import { toE164 } from "../whatsapp/phone.ts";
 import { contactMatches } from "./contact-search.ts";
@@ -90,9 +91,6 @@ async function duplicateOf(s: Services, p: Principal, phone: string, except?: st
     extensions: { existing_id: existing?.id ?? null, existing_name: existing?.name ?? null },
   });
 }
-
-/** Tags as given, trimmed, each once. */
-export const cleanTags = (tags: string[]) => [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
 
 /** Attributes merged into the ones there: a `null` value removes its key. */
 function mergeAttributes(current: Record<string, unknown>, changes: Attributes): Record<string, unknown> {
@@ -239,12 +237,9 @@ export async function changeContactTags(
     : list.filter((t) => current.tags.includes(t));
   if (effective.length === 0) return ok(contactView(current));
   const now = s.clock.now();
-  // Computed in SQL from the row as it is then, so concurrent tag changes are not lost.
   const tagsSql = op === "add"
-    ? sql`${contacts.tags} || array(select t from unnest(${
-      textArray(effective)
-    }) as t where not t = any(${contacts.tags}))`
-    : sql`array(select t from unnest(${contacts.tags}) as t where not t = any(${textArray(effective)}))`;
+    ? arrayWith(contacts.tags, textArray(effective))
+    : arrayWithout(contacts.tags, textArray(effective));
   const [rows] = await s.database.atomic((db) =>
     [
       db.update(contacts).set({ tags: tagsSql, updatedAt: now })

@@ -8,11 +8,12 @@ import {
 import { auditInsertWhere, type RequestMeta } from "../audit/audit-log.ts";
 import type { Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
+import { cleanTags } from "../core/tags.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { contactMatches } from "../contacts/contact-search.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
-import { countRows, textArray } from "../platform/db/query-helpers.ts";
+import { arrayWith, countRows, textArray } from "../platform/db/query-helpers.ts";
 import type { Services } from "../services.ts";
 import { resolveSendingConfig } from "../whatsapp/configs/manage-configs.ts";
 import { upsertContact } from "../whatsapp/contact-upsert.ts";
@@ -147,7 +148,7 @@ export async function createConversation(
         configId: config.value.id,
         status: "active",
         priority: input.priority ?? "normal",
-        tags: dedupe(input.tags ?? []),
+        tags: cleanTags(input.tags ?? []),
         lastMessageAt: now,
         createdAt: now,
         updatedAt: now,
@@ -229,7 +230,7 @@ export async function updateConversation(
       changes.archivedAt = null;
     }
   }
-  if (input.tags) changes.tags = dedupe(input.tags);
+  if (input.tags) changes.tags = cleanTags(input.tags);
   if (input.priority && input.priority !== current.priority) changes.priority = input.priority;
   if (Object.keys(changes).length === 0) return ok(conversationView(found.value, now));
 
@@ -321,16 +322,13 @@ export async function addConversationTags(
 ): Promise<Result<ConversationView>> {
   const found = await conversationToChange(s, p, id);
   if (!found.ok) return found as Result<never>;
-  const fresh = dedupe(tags).filter((t) => !found.value.conversation.tags.includes(t));
+  const fresh = cleanTags(tags).filter((t) => !found.value.conversation.tags.includes(t));
   const now = s.clock.now();
   if (fresh.length === 0) return ok(conversationView(found.value, now));
   await s.database.atomic((db) =>
     [
-      // Appended in SQL so tags added concurrently by someone else are kept too.
       db.update(conversations).set({
-        tags: sql`${conversations.tags} || array(select t from unnest(${
-          textArray(fresh)
-        }) as t where not t = any(${conversations.tags}))`,
+        tags: arrayWith(conversations.tags, textArray(fresh)),
         updatedAt: now,
       }).where(eq(conversations.id, id)),
       auditInsertWhere(
@@ -353,11 +351,6 @@ export async function addConversationTags(
     tags: after.conversation.tags,
   });
   return ok(conversationView(after, now));
-}
-
-/** Tags as given, trimmed, each once, in first-seen order. */
-export function dedupe(tags: string[]): string[] {
-  return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
 }
 
 /** Statuses as a `?status=` list: `active,waiting`. */

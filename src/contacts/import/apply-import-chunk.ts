@@ -1,5 +1,6 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { contactImportChunks, contactImports } from "../../../db/schema/index.ts";
+import { arrayWith } from "../../platform/db/query-helpers.ts";
 import type { Services } from "../../services.ts";
 
 export type ImportRowStatus = typeof contactImports.$inferSelect;
@@ -23,7 +24,7 @@ export async function applyImportChunk(
   const next = {
     name: sql`coalesce(excluded.name, c.name)`,
     email: sql`coalesce(excluded.email, c.email)`,
-    tags: sql`c.tags || array(select t from unnest(excluded.tags) as t where not t = any(c.tags))`,
+    tags: arrayWith(sql`c.tags`, sql`excluded.tags`),
     attributes: sql`c.attributes || excluded.attributes`,
     optIn: sql`coalesce(excluded.opt_in, c.opt_in)`,
     // `excluded.blocked` is false for an empty cell too (the column is not null): the rows whose

@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { type Column, type SQL, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Db } from "./database.ts";
 
@@ -21,3 +21,13 @@ export function textArray(values: readonly string[]): SQL {
   if (values.length === 0) return sql`'{}'::text[]`;
   return sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
 }
+
+/**
+ * A `text[]` column with `values` added (those it lacks, in their order) or removed, computed
+ * from the row as the statement finds it, so changes made concurrently by others are kept.
+ */
+export const arrayWith = (column: SQL | Column, values: SQL): SQL =>
+  sql`${column} || array(select t from unnest(${values}) as t where not t = any(${column}))`;
+
+export const arrayWithout = (column: SQL | Column, values: SQL): SQL =>
+  sql`array(select t from unnest(${column}) as t where not t = any(${values}))`;
