@@ -3,7 +3,7 @@ import type { App } from "../../src/app.ts";
 import { alerts } from "../../src/dashboard/alerts.ts";
 import { chart, chartIntervals, chartMetricNames } from "../../src/dashboard/charts.ts";
 import { kpis } from "../../src/dashboard/kpis.ts";
-import { agents, queue } from "../../src/dashboard/live.ts";
+import { agents, queue, thresholds } from "../../src/dashboard/live.ts";
 import { metricGroups, metrics, periodView } from "../../src/dashboard/metrics.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { jsonContent, problemResponse } from "../../src/http/openapi-schemas.ts";
@@ -137,9 +137,10 @@ export const registerDashboardNumbers = (app: App) => {
     const period = unwrap(await resolvePeriod(s, tenantId, c.req.valid("query")));
     const m = await metrics(s, tenantId, period, metricGroups);
     const k = await kpis(s, tenantId, period);
-    const q = await queue(s, tenantId, 1000);
-    const team = await agents(s, tenantId);
-    const open = await alerts(s, tenantId);
+    const t = await thresholds(s, tenantId);
+    const q = await queue(s, tenantId, 0, t);
+    const team = await agents(s, tenantId, t);
+    const open = await alerts(s, tenantId, t);
     return c.json({
       ...periodView(period),
       messages: m.messages!,

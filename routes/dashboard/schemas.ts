@@ -70,7 +70,9 @@ export const SlaSchema = z.object({ minutes: Int, state: z.enum(["ok", "warning"
 
 export const QueueSchema = z.object({
   total: Int,
-  breached: Int.openapi({ description: "Items of this page past the SLA." }),
+  breached: Int.openapi({
+    description: "Waiting conversations past the SLA (all of them, not only this page).",
+  }),
   sla_minutes: Int,
   items: z.array(z.object({
     conversation_id: z.uuid(),

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, like, sql } from "drizzle-orm";
 import { conversations, webhookEndpoints, whatsappConfigs } from "../../db/schema/index.ts";
 import type { Services } from "../services.ts";
-import { thresholds } from "./live.ts";
+import { type Thresholds, thresholds } from "./live.ts";
 
 export type Severity = "info" | "warning" | "critical";
 
@@ -29,8 +29,8 @@ const rank: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
  * tenant's threshold in the last hour, and webhook endpoints switched off after a day of failures.
  * Most severe first.
  */
-export async function alerts(s: Services, tenantId: string): Promise<Alert[]> {
-  const t = await thresholds(s, tenantId);
+export async function alerts(s: Services, tenantId: string, preloaded?: Thresholds): Promise<Alert[]> {
+  const t = preloaded ?? await thresholds(s, tenantId);
   const now = s.clock.now();
   const out: Alert[] = [];
 

@@ -6,7 +6,9 @@ import { canTakeConversations } from "../conversations/conversation-rules.ts";
 import type { Services } from "../services.ts";
 import { operationalSettings } from "../tenants/tenant-settings.ts";
 
-export async function thresholds(s: Services, tenantId: string) {
+export type Thresholds = ReturnType<typeof operationalSettings>;
+
+export async function thresholds(s: Services, tenantId: string): Promise<Thresholds> {
   const [t] = await s.database.db.select({ settings: tenants.settings }).from(tenants).where(
     eq(tenants.id, tenantId),
   );
@@ -49,14 +51,20 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
  * The queue: waiting conversations, the longest waiting first, with how long (since they
  * entered `waiting`) and where that stands against the tenant's first-response SLA.
  */
-export async function queue(s: Services, tenantId: string, limit: number) {
-  const { slaFirstResponseMinutes } = await thresholds(s, tenantId);
-  const where = and(eq(conversations.tenantId, tenantId), eq(conversations.status, "waiting"));
-  const [rows, [{ n }]] = await Promise.all([
-    base(s).where(where).orderBy(asc(conversations.statusChangedAt), asc(conversations.id)).limit(limit),
-    s.database.db.select({ n: sql<number>`count(*)::int` }).from(conversations).where(where),
-  ]);
+export async function queue(s: Services, tenantId: string, limit: number, t?: Thresholds) {
+  const { slaFirstResponseMinutes } = t ?? await thresholds(s, tenantId);
   const now = s.clock.now().getTime();
+  const where = and(eq(conversations.tenantId, tenantId), eq(conversations.status, "waiting"));
+  const slaCutoff = new Date(now - slaFirstResponseMinutes * 60_000).toISOString();
+  const [rows, [{ n, late }]] = await Promise.all([
+    base(s).where(where).orderBy(asc(conversations.statusChangedAt), asc(conversations.id)).limit(limit),
+    s.database.db.select({
+      n: sql<number>`count(*)::int`,
+      late: sql<
+        number
+      >`(count(*) filter (where coalesce(${conversations.statusChangedAt}, ${conversations.createdAt}) <= ${slaCutoff}::timestamptz))::int`,
+    }).from(conversations).where(where),
+  ]);
   const items = rows.map((r) => {
     const since = r.statusChangedAt ?? r.createdAt;
     const wait = Math.max(0, Math.round((now - since.getTime()) / 1000));
@@ -75,7 +83,7 @@ export async function queue(s: Services, tenantId: string, limit: number) {
   });
   return {
     total: n,
-    breached: items.filter((i) => i.sla.state === "breached").length,
+    breached: late,
     sla_minutes: slaFirstResponseMinutes,
     items,
   };
@@ -113,8 +121,8 @@ export async function activeConversations(s: Services, tenantId: string, limit: 
  * The team: every active user who can take conversations, whether they are online (a live
  * WebSocket), how many open conversations each holds against the tenant's capacity per agent.
  */
-export async function agents(s: Services, tenantId: string) {
-  const { agentCapacity } = await thresholds(s, tenantId);
+export async function agents(s: Services, tenantId: string, t?: Thresholds) {
+  const { agentCapacity } = t ?? await thresholds(s, tenantId);
   const [people, load, online] = await Promise.all([
     s.database.db.select({
       id: users.id,
