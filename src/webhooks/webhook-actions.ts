@@ -5,6 +5,8 @@ import type { Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../platform/db/database.ts";
 import { countRows } from "../platform/db/query-helpers.ts";
 import type { Services } from "../services.ts";
 import { type AttemptResult, postEvent, webhookBody } from "./deliver-webhooks.ts";
@@ -58,7 +60,7 @@ async function record(
   event: { id: string; type: string; deliveryId: string | null; attempt: number },
   result: AttemptResult,
   action: string,
-  extra: (db: Services["database"]["db"]) => unknown[] = () => [],
+  extra: (db: Db) => BatchItem<"pg">[] = () => [],
 ): Promise<AttemptView> {
   const now = s.clock.now();
   const row: AttemptRow = {
@@ -87,7 +89,7 @@ async function record(
         metadata: { event_id: event.id, outcome: row.outcome, status_code: row.statusCode },
       }, now),
       ...extra(db),
-    ] as unknown as readonly [ReturnType<typeof auditInsert>]
+    ] as const
   );
   return attemptView(row);
 }
