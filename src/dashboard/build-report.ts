@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { tenants } from "../../db/schema/index.ts";
 import type { Services } from "../services.ts";
 import type { Period } from "../tenants/period.ts";
+import { tenantLanguage } from "../tenants/tenant-settings.ts";
 import { chart, type ChartInterval } from "./charts.ts";
 import { kpis } from "./kpis.ts";
 import { agents } from "./live.ts";
@@ -47,8 +48,7 @@ export async function buildReport(s: Services, tenantId: string, p: Period): Pro
     tenants,
   )
     .where(eq(tenants.id, tenantId));
-  const language = (tenant?.settings as { language?: string } | undefined)?.language;
-  const locale: ReportLocale = language === "en" || language === "es" ? language : "pt-BR";
+  const locale: ReportLocale = tenantLanguage(tenant?.settings);
   const interval = reportInterval(p);
   const charts: ReportChart[] = [];
   for (const c of CHARTS) {

@@ -69,3 +69,11 @@ export function slugFor(name: string): string {
   const tail = crypto.getRandomValues(new Uint8Array(4));
   return `${base}-${Array.from(tail, (b) => (b % 36).toString(36)).join("")}`;
 }
+
+export type TenantLanguage = "pt-BR" | "en" | "es";
+
+/** The language documents are written in: the tenant's setting, Portuguese when it has none. */
+export function tenantLanguage(settings: unknown): TenantLanguage {
+  const l = (settings as { language?: unknown } | null | undefined)?.language;
+  return l === "en" || l === "es" ? l : "pt-BR";
+}

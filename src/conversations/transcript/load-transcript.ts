@@ -1,6 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import { messages, tenants, users, whatsappConfigs } from "../../../db/schema/index.ts";
 import type { Services } from "../../services.ts";
+import { tenantLanguage } from "../../tenants/tenant-settings.ts";
 import type { ConversationJoined } from "../conversation-view.ts";
 import { notesOf } from "../conversation-notes.ts";
 import type { Transcript, TranscriptEntry, TranscriptLocale, TranscriptMedia } from "./transcript.ts";
@@ -60,10 +61,8 @@ export async function loadTranscript(s: Services, found: ConversationJoined): Pr
       .limit(MAX_TRANSCRIPT_MESSAGES + 1),
     notesOf(s, c.id),
   ]);
-  const settings = (tenant?.settings ?? {}) as { timezone?: string; language?: string };
-  const locale: TranscriptLocale = settings.language === "en" || settings.language === "es"
-    ? settings.language
-    : "pt-BR";
+  const settings = (tenant?.settings ?? {}) as { timezone?: string };
+  const locale: TranscriptLocale = tenantLanguage(tenant?.settings);
   const contactName = found.contact.name ?? found.contact.profileName ?? found.contact.phone;
   const truncated = rows.length > MAX_TRANSCRIPT_MESSAGES;
   const entries: TranscriptEntry[] = rows.slice(0, MAX_TRANSCRIPT_MESSAGES).map(({ m, agent }) => ({
