@@ -13,54 +13,47 @@ interface Series {
   aggregate: "count" | "avg";
 }
 
-const msgs = (cond: SQL) => (tenantId: string, from: SQL, to: SQL) =>
-  sql`select timestamp as t, null::float8 as v from messages
-    where tenant_id = ${tenantId} and timestamp >= ${from} and timestamp < ${to} and ${cond}`;
+/**
+ * Rows of a tenant's table whose `at` column falls in the period, as `t` (and `value` as `v`,
+ * for averages), filtered further by `where`.
+ */
+const timed =
+  (table: string, at: string, opts: { where?: SQL; value?: SQL } = {}) =>
+  (tenantId: string, from: SQL, to: SQL) =>
+    sql`select ${sql.identifier(at)} as t, ${opts.value ?? sql`null`}::float8 as v from ${
+      sql.identifier(table)
+    }
+    where tenant_id = ${tenantId} and ${sql.identifier(at)} >= ${from} and ${sql.identifier(at)} < ${to}
+    ${opts.where ? sql`and ${opts.where}` : sql``}`;
+
+const count = (description: string, rows: Series["rows"]): Series => ({
+  description,
+  rows,
+  aggregate: "count",
+});
 
 /** What a chart can show. Counts are zero when nothing happened; averages are null then. */
 export const chartMetrics: Record<string, Series> = {
-  messages_inbound: {
-    description: "Messages received",
-    rows: msgs(sql`direction = 'inbound'`),
-    aggregate: "count",
-  },
-  messages_outbound: {
-    description: "Messages sent",
-    rows: msgs(sql`direction = 'outbound'`),
-    aggregate: "count",
-  },
-  messages_failed: {
-    description: "Outbound messages that failed",
-    rows: msgs(sql`direction = 'outbound' and status = 'failed'`),
-    aggregate: "count",
-  },
-  conversations_new: {
-    description: "Conversations started",
-    rows: (tenantId, from, to) =>
-      sql`select created_at as t, null::float8 as v from conversations
-        where tenant_id = ${tenantId} and created_at >= ${from} and created_at < ${to}`,
-    aggregate: "count",
-  },
-  conversations_resolved: {
-    description: "Conversations resolved",
-    rows: (tenantId, from, to) =>
-      sql`select resolved_at as t, null::float8 as v from conversations
-        where tenant_id = ${tenantId} and resolved_at >= ${from} and resolved_at < ${to}`,
-    aggregate: "count",
-  },
-  contacts_new: {
-    description: "New contacts",
-    rows: (tenantId, from, to) =>
-      sql`select created_at as t, null::float8 as v from contacts
-        where tenant_id = ${tenantId} and created_at >= ${from} and created_at < ${to}`,
-    aggregate: "count",
-  },
+  messages_inbound: count(
+    "Messages received",
+    timed("messages", "timestamp", { where: sql`direction = 'inbound'` }),
+  ),
+  messages_outbound: count(
+    "Messages sent",
+    timed("messages", "timestamp", { where: sql`direction = 'outbound'` }),
+  ),
+  messages_failed: count(
+    "Outbound messages that failed",
+    timed("messages", "timestamp", { where: sql`direction = 'outbound' and status = 'failed'` }),
+  ),
+  conversations_new: count("Conversations started", timed("conversations", "created_at")),
+  conversations_resolved: count("Conversations resolved", timed("conversations", "resolved_at")),
+  contacts_new: count("New contacts", timed("contacts", "created_at")),
   first_response_seconds: {
     description: "Average first-response time (seconds) of the conversations first answered then",
-    rows: (tenantId, from, to) =>
-      sql`select first_response_at as t, extract(epoch from first_response_at - created_at)::float8 as v
-        from conversations
-        where tenant_id = ${tenantId} and first_response_at >= ${from} and first_response_at < ${to}`,
+    rows: timed("conversations", "first_response_at", {
+      value: sql`extract(epoch from first_response_at - created_at)`,
+    }),
     aggregate: "avg",
   },
 };
