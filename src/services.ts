@@ -35,4 +35,11 @@ export interface Services {
   secrets: SecretBox;
   /** Outgoing HTTP to outside systems (providers, webhooks): the runtime's fetch in production. */
   fetch: typeof fetch;
+  /**
+   * True when the process outlives its requests (the Deno server), so work may go on in memory
+   * after a response (batching inbound webhooks across requests). False on Workers: an
+   * invocation ends once its response and its `waitUntil` promises settle, so anything that is
+   * not inside one of those promises goes through the job port instead.
+   */
+  longLived: boolean;
 }

@@ -4,7 +4,7 @@ import { defineRoute } from "../../src/http/define-route.ts";
 import { background } from "../../src/http/background.ts";
 import { jsonContent, problemResponse } from "../../src/http/openapi-schemas.ts";
 import { ApiError } from "../../src/http/problem.ts";
-import { processFresh, storeWebhook } from "../../src/whatsapp/inbound/ingest.ts";
+import { processAfterAck, storeWebhook } from "../../src/whatsapp/inbound/ingest.ts";
 import {
   authenticateEvolution,
   authenticateMeta,
@@ -104,7 +104,11 @@ export const registerWebhookRoutes = (app: App) => {
       configId: auth.configId,
     });
     if (!stored.duplicate) {
-      background(c, processFresh(s, { id: stored.id, provider, rawBody: raw, configId: auth.configId }));
+      await processAfterAck(
+        s,
+        { id: stored.id, provider, rawBody: raw, configId: auth.configId },
+        (work) => background(c, work),
+      );
     }
     return c.json({ status: stored.duplicate ? "duplicate" as const : "received" as const }, 200);
   });

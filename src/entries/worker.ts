@@ -30,6 +30,14 @@ interface Built {
   bootstrapped?: Promise<unknown>;
 }
 
+/**
+ * Without QStash (development only), the `jobs` table is drained after each response and on
+ * each cron tick, inside `waitUntil`, for at most this long: Workers cut `waitUntil` work 30 s
+ * after the response, and a job cut there stays claimed until its lock runs out.
+ */
+const DRAIN_BUDGET_MS = 20_000;
+const RUNNER_LOCK_SECONDS = 60;
+
 /** Built once per isolate and reused: ports hold caches (rate limiters) meant to outlive a request. */
 let built: { env: WorkerEnv; value: Built } | undefined;
 
@@ -52,10 +60,19 @@ function build(env: WorkerEnv): Built {
   const database = openNeonHttp(config.database.url, { fetchEndpoint: config.database.fetchEndpoint });
   const services = assembleServices(config, database, obs, {
     realtime: new DurableObjectRealtime(env.ROOMS),
+    longLived: false,
+    // `waitUntil` work is cut 30 s after the response: a job cut there is claimed again soon.
+    runner: { lockSeconds: RUNNER_LOCK_SECONDS },
   });
   const value = { app: createApp(services), services };
   built = { env, value };
   return value;
+}
+
+function drainJobs(b: Built): Promise<unknown> {
+  return b.services.runner!.drain({ budgetMs: DRAIN_BUDGET_MS }).catch((err) =>
+    b.services.obs.log.error("job drain failed", { service: "jobs", error: err })
+  );
 }
 
 function misconfigured(err: unknown): Response {
@@ -88,8 +105,9 @@ export default {
     });
     ctx.waitUntil(b.bootstrapped);
     const res = await b.app.fetch(req, { clientIp: req.headers.get("cf-connecting-ip") ?? undefined }, ctx);
-    // Without QStash, jobs run from the table: whatever became due runs after this response.
-    if (b.services.runner) ctx.waitUntil(b.services.runner.runDue().catch(() => 0));
+    // Without QStash, jobs run from the table: whatever became due runs after this response,
+    // claimed, run and recorded inside the one promise the runtime waits for.
+    if (b.services.runner) ctx.waitUntil(drainJobs(b));
     return res;
   },
 
@@ -99,7 +117,10 @@ export default {
    */
   scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): void {
     const b = build(env);
-    ctx.waitUntil(runSweeps(b.services));
-    if (b.services.runner) ctx.waitUntil(b.services.runner.drain(10));
+    // One promise for the whole tick: the sweeps queue work, the drain then runs it.
+    ctx.waitUntil((async () => {
+      await runSweeps(b.services);
+      if (b.services.runner) await drainJobs(b);
+    })());
   },
 };

@@ -28,7 +28,14 @@ export function assembleServices(
   config: Config,
   database: Database,
   obs: Observability,
-  opts: { realtime: Realtime; clock?: Clock; runner?: LocalJobRunnerOptions; fetch?: typeof fetch },
+  opts: {
+    realtime: Realtime;
+    clock?: Clock;
+    runner?: LocalJobRunnerOptions;
+    fetch?: typeof fetch;
+    /** False on Workers: see `Services.longLived`. Default true (a Deno server). */
+    longLived?: boolean;
+  },
 ): AssembledServices {
   const clock = opts.clock ?? systemClock;
   const now = () => clock.now().getTime();
@@ -58,5 +65,6 @@ export function assembleServices(
     obs,
     clock,
     runner,
+    longLived: opts.longLived ?? true,
   };
 }

@@ -1,9 +1,8 @@
 import { strict as assert } from "node:assert";
-import { Miniflare } from "miniflare";
 import { startNeonHttpStandIn } from "../support/neon-http-standin.ts";
 import { pgliteBackend } from "../support/sql-backend.ts";
 import { freshPglite, TEST_ENV } from "../support/harness.ts";
-import { bundleWorker } from "../support/worker-bundle.ts";
+import { bundleWorker, pollUntil, startWorker } from "../support/worker-bundle.ts";
 import { rawHandshake, WsClient } from "../support/ws-client.ts";
 
 /**
@@ -25,14 +24,7 @@ Deno.test("Worker bundle runs in workerd", async (t) => {
 
   const pg = await freshPglite();
   const neon = await startNeonHttpStandIn(pgliteBackend(pg.client));
-  const mf = new Miniflare({
-    // Listed explicitly: miniflare otherwise walks the bundle's imports and refuses the computed
-    // `import(\`node:${m}\`)` in @upstash/qstash's dev-server code, which production never reaches.
-    modules: [{ type: "ESModule", path: bundle.path, contents: await Deno.readTextFile(bundle.path) }],
-    modulesRoot: bundle.path.slice(0, bundle.path.lastIndexOf("/")),
-    compatibilityDate: bundle.compatibilityDate,
-    compatibilityFlags: ["nodejs_compat"],
-    durableObjects: { ROOMS: "TenantRoom" },
+  const worker = await startWorker(bundle, {
     bindings: {
       ...TEST_ENV,
       DATABASE_URL: "postgres://app:secret@ep-test-123.us-east-2.aws.neon.tech/neondb",
@@ -40,6 +32,7 @@ Deno.test("Worker bundle runs in workerd", async (t) => {
       LOG_LEVEL: "error",
     },
   });
+  const mf = worker.mf;
   try {
     await t.step("health answers from the bundle", async () => {
       const res = await mf.dispatchFetch("http://worker.test/observability/health");
@@ -93,6 +86,83 @@ Deno.test("Worker bundle runs in workerd", async (t) => {
         });
         assert.equal(me.status, 200);
         assert.equal((await me.json() as { email: string }).email, email);
+      },
+    );
+
+    await t.step(
+      "background jobs finish on Workers: sandbox receipts run by a later request and by the cron trigger",
+      async () => {
+        const reg = await worker.request("/api/v1/auth/register", {
+          method: "POST",
+          json: {
+            email: `jobs.${crypto.randomUUID()}@example.com`,
+            password: "Senha-forte-1",
+            name: "Worker Jobs",
+            tenant_name: "Edge ISP Jobs",
+          },
+        });
+        assert.equal(reg.status, 201);
+        const { token } = await reg.json() as { token: string };
+        const number = await worker.request("/api/v1/whatsapp-configs", {
+          method: "POST",
+          token,
+          json: { api_type: "sandbox", name: "Sandbox", phone_number: "+5511955551111" },
+        });
+        assert.equal(number.status, 201, await number.clone().text());
+        const { id: configId } = await number.json() as { id: string };
+        const customer = "+5511987650001";
+        const inbound = await worker.request(`/api/v1/whatsapp-configs/${configId}/simulate-inbound`, {
+          method: "POST",
+          token,
+          json: { from: customer, text: "Minha internet caiu", name: "Cliente" },
+        });
+        assert.equal(inbound.status, 201, await inbound.clone().text());
+        await inbound.body?.cancel();
+        // The send enqueues its receipts as jobs: delivered due in 1 s, read in 3 s.
+        const sent = await worker.request("/api/v1/whatsapp/send", {
+          method: "POST",
+          token,
+          json: { to: customer, message: "Vamos verificar, um momento." },
+        });
+        const { message } = await sent.json() as { message: { id: string; status: string } };
+        assert.equal(sent.status, 201);
+        assert.equal(message.status, "sent");
+        const status = async () => {
+          const res = await worker.request(`/api/v1/whatsapp/messages/${message.id}/status`, { token });
+          assert.equal(res.status, 200);
+          return await res.json() as { status: string; timeline: { status: string }[] };
+        };
+
+        // Each poll is a request; the drain after one of them runs the delivered receipt once it
+        // is due, and a later one sees it.
+        await pollUntil("the delivered receipt", async () => {
+          const s = await status();
+          return s.status === "delivered" ? s : undefined;
+        });
+
+        // No request from here on: the read receipt falls due, and the cron trigger runs it.
+        const readDue = () =>
+          pg.client.query<{ status: string }>(
+            `select status from jobs where name = 'whatsapp.sandbox_receipt'
+               and payload->>'status' = 'read' and run_at <= now()`,
+          );
+        await pollUntil("the read receipt to fall due", async () => (await readDue()).rows[0]);
+        assert.equal((await readDue()).rows[0].status, "pending", "nothing ran it before the cron");
+        await worker.scheduled();
+        const receipts = await pg.client.query<
+          { status: string; attempts: number; payload: { status: string } }
+        >(
+          "select status, attempts, payload from jobs where name = 'whatsapp.sandbox_receipt' order by run_at",
+        );
+        assert.deepEqual(
+          receipts.rows.map((r) => [r.payload.status, r.status, r.attempts]),
+          [["sent", "completed", 1], ["delivered", "completed", 1], ["read", "completed", 1]],
+          "every claimed job ran to its recorded outcome, none left running",
+        );
+
+        const final = await status();
+        assert.equal(final.status, "read");
+        assert.deepEqual(final.timeline.map((e) => e.status), ["sent", "delivered", "read"]);
       },
     );
 
@@ -206,7 +276,7 @@ Deno.test("Worker bundle runs in workerd", async (t) => {
       await res.body?.cancel();
     });
   } finally {
-    await mf.dispose();
+    await worker.close();
     await neon.close();
     await pg.close();
   }

@@ -89,11 +89,20 @@ export class LocalJobRunner implements JobQueue {
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  /** Runs every job due now, including retries that fall due meanwhile; for tests and tools. */
-  async drain(maxRounds = 100): Promise<number> {
+  /**
+   * Runs every job due now, including retries that fall due meanwhile, and resolves only when each
+   * claimed job has recorded its outcome. This is the promise a Worker hands to `waitUntil` (or a
+   * cron trigger runs): the whole of the work is inside it, so the runtime cannot end the
+   * invocation between the claim and the record (known-pitfalls D.9). `budgetMs` stops claiming
+   * new rounds after that long, so a backlog cannot outlive Workers' 30 s `waitUntil` window;
+   * what is left is claimed by the next request or the next cron tick.
+   */
+  async drain(opts: number | { maxRounds?: number; budgetMs?: number } = {}): Promise<number> {
+    const { maxRounds = 100, budgetMs = Infinity } = typeof opts === "number" ? { maxRounds: opts } : opts;
+    const stopAt = performance.now() + budgetMs;
     let total = 0;
-    for (let i = 0; i < maxRounds; i++) {
-      const n = await this.runDue();
+    for (let i = 0; i < maxRounds && performance.now() < stopAt; i++) {
+      const n = await this.#claimAndStart();
       await Promise.allSettled([...this.#inFlight]);
       if (n === 0) break;
       total += n;
@@ -101,8 +110,11 @@ export class LocalJobRunner implements JobQueue {
     return total;
   }
 
-  /** Claims the due jobs (at most `concurrency` minus those in flight) and starts them. */
-  async runDue(): Promise<number> {
+  /**
+   * Claims the due jobs (at most `concurrency` minus those in flight) and starts them without
+   * waiting for them: on its own only for the poll loop of a long-lived process.
+   */
+  async #claimAndStart(): Promise<number> {
     const free = (this.opts.concurrency ?? 4) - this.#inFlight.size;
     if (free <= 0) return 0;
     const now = this.#now();
@@ -205,7 +217,7 @@ export class LocalJobRunner implements JobQueue {
   async #tick(): Promise<void> {
     if (!this.#running || this.#polling) return;
     let claimed = 0;
-    this.#polling = this.runDue().catch((err) => {
+    this.#polling = this.#claimAndStart().catch((err) => {
       this.log.error("job poll failed", { service: "jobs", error: err });
       return 0;
     });

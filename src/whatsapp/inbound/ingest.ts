@@ -74,6 +74,36 @@ export function processFresh(s: Services, event: StoredEvent): Promise<"processe
   return batcher.add(event);
 }
 
+/**
+ * What happens to a freshly stored event once the caller has its 200. A long-lived process with
+ * its own runner batches it in memory (fast, and the sweep covers a crash). Anywhere else (a
+ * Worker, QStash in production) nothing may be left running in memory after the invocation, so
+ * processing is a job: `whatsapp.process_webhook` through QStash's signed callback, or the
+ * `jobs` table the Worker drains inside `waitUntil`. Publishing is awaited before the 200 but
+ * never fails it: the event is already stored, and the minute sweep picks up what was not queued.
+ */
+export async function processAfterAck(
+  s: Services,
+  event: StoredEvent,
+  background: (work: Promise<unknown>) => void,
+): Promise<void> {
+  if (s.longLived && s.jobs.kind === "local") {
+    background(processFresh(s, event));
+    return;
+  }
+  try {
+    await s.jobs.enqueue("whatsapp.process_webhook", { event_id: event.id }, {
+      dedupeId: `webhook:${event.id}`,
+    });
+  } catch (err) {
+    s.obs.log.error("could not queue webhook processing; the sweep will", {
+      service: "whatsapp",
+      event_id: event.id,
+      error: err,
+    });
+  }
+}
+
 const BATCH = 100;
 const batchers = new WeakMap<object, Batcher>();
 
