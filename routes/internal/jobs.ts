@@ -6,21 +6,26 @@ import { defineRoute } from "../../src/http/define-route.ts";
 import { jsonBody, jsonContent } from "../../src/http/openapi-schemas.ts";
 import { ApiError } from "../../src/http/problem.ts";
 import { PermanentJobError } from "../../src/platform/jobs/jobs.ts";
-import { jobCallbackPath, verifyQStashSignature } from "../../src/platform/jobs/qstash-jobs.ts";
+import { DeliveryLedger } from "../../src/platform/jobs/delivery-ledger.ts";
+import { jobCallbackPath, verifyQStashDelivery } from "../../src/platform/jobs/qstash-jobs.ts";
 
 /**
  * QStash's signature covers the exact bytes and the public URL, so it is checked on the raw body
- * before anything parses it (known-pitfalls G.2, G.3, G.4).
+ * before anything parses it (known-pitfalls G.2, G.3, G.4). Each signature is good once: a
+ * request captured and sent again is refused like a forged one, before anything runs.
  */
 const verifyQStash: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { config } = c.get("services");
+  const { config, kv, clock } = c.get("services");
   const rawBody = await c.req.text();
-  const valid = config.qstash !== undefined && await verifyQStashSignature(config.qstash, {
+  const claims = config.qstash && await verifyQStashDelivery(config.qstash, {
     signature: c.req.header("upstash-signature"),
     rawBody,
     url: config.publicBaseUrl + jobCallbackPath(c.req.param("name") ?? ""),
   });
-  if (!valid) throw new ApiError("invalid_signature", "Missing or invalid Upstash-Signature");
+  if (!claims) throw new ApiError("invalid_signature", "Missing or invalid Upstash-Signature");
+  if (!await new DeliveryLedger(kv).firstUseOfSignature(claims.jti, claims.exp, clock.now().getTime())) {
+    throw new ApiError("invalid_signature", "This Upstash-Signature was already used (a replay)");
+  }
   await next();
 };
 
@@ -31,7 +36,7 @@ export const route = defineRoute({ signature: "qstash" }, {
   operationId: "runJob",
   summary: "Run a background job (QStash callback)",
   description:
-    "QStash delivers each published job here, signed with `Upstash-Signature` (current or next signing key). 2xx completes the job; 5xx makes QStash retry; 489 with `Upstash-NonRetryable-Error` stops retries for a job that can never succeed.",
+    "QStash delivers each published job here, signed with `Upstash-Signature` (current or next signing key); a signature is accepted once, so a replayed request is 401 like a forged one. Each message runs once however often it is delivered: a delivery of a message that already ran is answered 200 without running it, one that arrives while it runs gets 409 and QStash retries it later. 2xx completes the job; 5xx makes QStash retry with its backoff; 489 with `Upstash-NonRetryable-Error` stops retries for a job that can never succeed.",
   middleware: [verifyQStash],
   request: {
     params: z.object({
@@ -40,7 +45,13 @@ export const route = defineRoute({ signature: "qstash" }, {
     body: jsonBody(z.object({ payload: z.unknown() })),
   },
   responses: {
-    200: jsonContent(z.object({ status: z.literal("completed") }), "The job ran."),
+    200: jsonContent(
+      z.object({
+        status: z.literal("completed"),
+        duplicate: z.boolean().openapi({ description: "True when an earlier delivery already ran it." }),
+      }),
+      "The job ran (now or on an earlier delivery).",
+    ),
   },
 });
 
@@ -51,7 +62,17 @@ export const registerJobReceiver = (app: App) =>
     const { jobRegistry, obs } = c.get("services");
     const retried = Number(c.req.header("upstash-retried") ?? "0") || 0;
     const maxAttempts = jobRegistry.maxAttempts(name);
-    const jobId = c.req.header("upstash-message-id") ?? "unknown";
+    const jobId = c.req.header("upstash-message-id");
+    if (!jobId) throw new ApiError("bad_request", "Missing Upstash-Message-Id");
+    const ledger = new DeliveryLedger(c.get("services").kv);
+    const state = await ledger.claim(jobId);
+    if (state === "completed") return c.json({ status: "completed" as const, duplicate: true }, 200);
+    if (state === "dead") {
+      throw new ApiError("not_retryable", `Job ${name} already failed for good`, {
+        headers: { "Upstash-NonRetryable-Error": "true" },
+      });
+    }
+    if (state === "running") throw new ApiError("conflict", `Job ${name} is running on another delivery`);
     try {
       await jobRegistry.run(name, payload, {
         jobId,
@@ -62,6 +83,8 @@ export const registerJobReceiver = (app: App) =>
     } catch (err) {
       const permanent = err instanceof PermanentJobError;
       const last = permanent || retried + 1 >= maxAttempts;
+      if (last) await ledger.finish(jobId, "dead");
+      else await ledger.release(jobId);
       obs.metrics.jobsRun.inc({ name, outcome: last ? "failed" : "retry" });
       c.get("log").warn("job failed", { service: "jobs", job: name, error: err, permanent });
       if (permanent) {
@@ -71,6 +94,7 @@ export const registerJobReceiver = (app: App) =>
       }
       throw err;
     }
+    await ledger.finish(jobId, "completed");
     obs.metrics.jobsRun.inc({ name, outcome: "completed" });
-    return c.json({ status: "completed" as const }, 200);
+    return c.json({ status: "completed" as const, duplicate: false }, 200);
   });

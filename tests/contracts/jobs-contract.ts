@@ -9,6 +9,12 @@ export interface JobsFixture {
   settle(): Promise<void>;
   /** Lets time pass: the local runner's clock jumps, QStash's real timers wait. */
   pass(ms: number): Promise<void>;
+  /**
+   * The transport delivers the job with this id once more now, as at-least-once delivery may:
+   * QStash sends the same message again with a fresh signature; on the table a second poller
+   * (another process) looks for due work at the same moment.
+   */
+  redeliver(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +45,13 @@ export async function jobsContract(t: Deno.TestContext, make: () => Promise<Jobs
     Payload,
     (p, ctx) => record("contract.dedupe", p, ctx.attempt),
   );
+  f.registry.register("contract.twice", Payload, (p, ctx) => record("contract.twice", p, ctx.attempt));
+  let openGate!: () => void;
+  const gate = new Promise<void>((r) => openGate = r);
+  f.registry.register("contract.slow", Payload, async (p, ctx) => {
+    record("contract.slow", p, ctx.attempt);
+    await gate;
+  });
   f.registry.register(
     "contract.delayed",
     Payload,
@@ -81,6 +94,29 @@ export async function jobsContract(t: Deno.TestContext, make: () => Promise<Jobs
       assert.equal(b.id, a.id, "the second enqueue names the first job");
       await f.settle();
       assert.deepEqual(runs["contract.dedupe"], [{ payload: { n: 5 }, attempt: 1 }]);
+    });
+
+    await t.step("a job delivered again after it completed does not run again", async () => {
+      const { id } = await f.queue.enqueue("contract.twice", { n: 8 });
+      await f.settle();
+      await f.redeliver(id);
+      await f.settle();
+      assert.deepEqual(runs["contract.twice"], [{ payload: { n: 8 }, attempt: 1 }]);
+    });
+
+    await t.step("a second delivery while the job runs does not run it twice", async () => {
+      const { id } = await f.queue.enqueue("contract.slow", { n: 9 });
+      const first = f.settle();
+      const deadline = Date.now() + 10_000;
+      while (!runs["contract.slow"]) {
+        if (Date.now() > deadline) throw new Error("the slow job never started");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await f.redeliver(id);
+      openGate();
+      await first;
+      await f.settle();
+      assert.deepEqual(runs["contract.slow"], [{ payload: { n: 9 }, attempt: 1 }]);
     });
 
     await t.step("a delayed job waits for its time", async () => {

@@ -21,11 +21,14 @@ Deno.test("jobs contract: in-process runner on the jobs table", async (t) => {
   const clock = new TestClock();
   const registry = new JobRegistry();
   const r = runner(db, registry, clock);
+  // Another process polling the same table.
+  const other = runner(db, registry, clock);
   await jobsContract(t, () =>
     Promise.resolve({
       queue: r,
       registry,
       settle: async () => void await r.drain(),
+      redeliver: async () => void await other.drain(),
       pass: (ms) => {
         clock.advance(ms);
         return Promise.resolve();

@@ -31,6 +31,14 @@ Deno.test("jobs contract: QStash publish and signed callbacks", async (t) => {
       queue: ctx.services.jobs,
       registry: ctx.services.jobRegistry,
       settle: () => qstash.waitForIdle(10_000),
+      redeliver: async (id) => {
+        const d = await qstash.redeliver(id);
+        // The ledger's two answers to a duplicate: 409 while it runs, 200 without running after.
+        assert.ok(
+          d.status === 409 || (d.status === 200 && JSON.parse(d.responseBody).duplicate),
+          d.responseBody,
+        );
+      },
       pass: (ms) => new Promise((r) => setTimeout(r, ms)),
       close: async () => {
         await qstash.close();
@@ -56,11 +64,12 @@ Deno.test("job receiver: only QStash's signature over the exact body is accepted
   ctx.services.jobRegistry.register("receiver.test", z.object({ n: z.number() }), (p) => void ran.push(p));
   const url = "https://api.pytake.test/internal/jobs/receiver.test";
   const body = JSON.stringify({ payload: { n: 1 } });
-  const call = (signature: string | undefined, sent = body) =>
+  const call = (signature: string | undefined, sent = body, messageId = `msg_${crypto.randomUUID()}`) =>
     ctx.request("/internal/jobs/receiver.test", {
       method: "POST",
       headers: {
         "content-type": "application/json",
+        "upstash-message-id": messageId,
         ...(signature ? { "upstash-signature": signature } : {}),
       },
       body: sent,
@@ -75,6 +84,33 @@ Deno.test("job receiver: only QStash's signature over the exact body is accepted
       const res = await call(await qstash.sign(url, body, { key: keys.nextSigningKey }));
       assert.equal(res.status, 200);
       await res.body?.cancel();
+      assert.equal(ran.length, 2);
+    });
+    await t.step("the same signed request sent again (a replay): 401, nothing runs", async () => {
+      const signature = await qstash.sign(url, body);
+      const first = await call(signature, body, "msg_replayed");
+      assert.equal(first.status, 200);
+      await first.body?.cancel();
+      const again = await call(signature, body, "msg_replayed_other_id");
+      assert.equal(again.status, 401);
+      assert.match((await again.json()).detail, /already used/);
+      assert.equal(ran.length, 3);
+    });
+    await t.step("the same message delivered again with a fresh signature: 200, not run twice", async () => {
+      const res = await call(await qstash.sign(url, body), body, "msg_replayed");
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { status: "completed", duplicate: true });
+      assert.equal(ran.length, 3);
+    });
+    await t.step("no Upstash-Message-Id: 400", async () => {
+      const res = await ctx.request("/internal/jobs/receiver.test", {
+        method: "POST",
+        headers: { "content-type": "application/json", "upstash-signature": await qstash.sign(url, body) },
+        body,
+      });
+      assert.equal(res.status, 400);
+      await res.body?.cancel();
+      assert.equal(ran.length, 3);
     });
     for (
       const [name, make] of [
@@ -101,6 +137,9 @@ Deno.test("job receiver: only QStash's signature over the exact body is accepted
       assert.equal(res.status, 489);
       assert.equal(res.headers.get("upstash-nonretryable-error"), "true");
       await res.body?.cancel();
+    });
+    await t.step("nothing forged, replayed or refused ran", () => {
+      assert.equal(ran.length, 3);
     });
   } finally {
     await qstash.close();

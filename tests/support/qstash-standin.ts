@@ -23,6 +23,18 @@ export interface QStashStandInOptions {
    * `qstashDefaultBackoffMs` for the real schedule.
    */
   retryDelayMs?: (retried: number) => number;
+  /**
+   * Where a delivery is actually sent, given its destination: a test maps the app's public
+   * https URL onto the loopback address it listens on. The signature's `sub` stays the
+   * destination as published. Default: the destination itself.
+   */
+  route?: (destination: string) => string;
+  /**
+   * Published delays (`Upstash-Delay`, `Upstash-Not-Before`) are waited for this fraction of
+   * their length: 0.01 turns a webhook's 30 s backoff into 0.3 s. `published[]` keeps the real
+   * values. Default 1.
+   */
+  delayScale?: number;
 }
 
 /** One accepted `POST /v2/publish/<destination>`, duplicates included. */
@@ -86,6 +98,11 @@ export interface QStashStandIn {
   deliveries: Delivery[];
   /** Resolves once no message is waiting for its time, for a retry or for an answer. */
   waitForIdle(timeoutMs?: number): Promise<void>;
+  /**
+   * Delivers a published message once more, as at-least-once delivery may: same message id, a
+   * fresh signature, retries of its own. Resolves with the first attempt of that delivery.
+   */
+  redeliver(messageId: string): Promise<Delivery>;
   /** Switch the key that signs deliveries from now on (key rotation). */
   setSigningKey(which: "current" | "next"): void;
   /** An `Upstash-Signature` value exactly as QStash would build it for `url` and `body`. */
@@ -115,8 +132,17 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
   const sign = (url: string, body: string | Uint8Array, o: SignOptions = {}) =>
     signDelivery(o.key ?? signingKey(), url, body, o.expiresInSeconds, o.issuer);
 
-  async function deliver(msg: PublishedMessage, raw: Uint8Array<ArrayBuffer>, dueAt: number): Promise<void> {
-    await sleep(dueAt - Date.now(), closing.signal);
+  const route = opts.route ?? ((d: string) => d);
+  const delayScale = opts.delayScale ?? 1;
+  const raws = new Map<string, { msg: PublishedMessage; raw: Uint8Array<ArrayBuffer> }>();
+
+  async function deliver(
+    msg: PublishedMessage,
+    raw: Uint8Array<ArrayBuffer>,
+    dueAt: number,
+    firstAttempt?: (d: Delivery) => void,
+  ): Promise<void> {
+    await sleep((dueAt - Date.now()) * delayScale, closing.signal);
     for (let retried = 0; !closing.signal.aborted; retried++) {
       const headers = new Headers();
       if (msg.contentType !== undefined) headers.set("Content-Type", msg.contentType);
@@ -144,7 +170,7 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
       deliveries.push(attempt);
       let nonRetryable = false;
       try {
-        const res = await fetch(msg.destination, {
+        const res = await fetch(route(msg.destination), {
           method: msg.method,
           headers,
           body: msg.method === "GET" || msg.method === "HEAD" ? undefined : raw,
@@ -160,13 +186,12 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
       }
       if (attempt.status >= 200 && attempt.status < 300) {
         attempt.outcome = "delivered";
-        return;
-      }
-      if (nonRetryable || retried >= msg.retries || closing.signal.aborted) {
+      } else if (nonRetryable || retried >= msg.retries || closing.signal.aborted) {
         attempt.outcome = "failed";
-        return;
       }
-      await sleep(retryDelayMs(retried), closing.signal);
+      if (retried === 0) firstAttempt?.(attempt);
+      if (attempt.outcome !== "retry") return;
+      await sleep(retryDelayMs(retried) * delayScale, closing.signal);
     }
   }
 
@@ -208,6 +233,7 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
 
     // Not-Before wins over Delay when both are sent (publish API docs).
     const dueAt = msg.notBefore !== undefined ? msg.notBefore * 1000 : now + (msg.delaySeconds ?? 0) * 1000;
+    raws.set(msg.messageId, { msg, raw });
     const run = deliver(msg, raw, dueAt).finally(() => active.delete(run));
     active.add(run);
     return json(201, { messageId: msg.messageId, url: destination });
@@ -240,6 +266,14 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
     published,
     deliveries,
     sign,
+    redeliver(messageId) {
+      const known = raws.get(messageId);
+      if (!known) return Promise.reject(new Error(`no message ${messageId}`));
+      const first = Promise.withResolvers<Delivery>();
+      const run = deliver(known.msg, known.raw, Date.now(), first.resolve).finally(() => active.delete(run));
+      active.add(run);
+      return first.promise;
+    },
     setSigningKey(which) {
       signWith = which;
     },

@@ -1,4 +1,5 @@
 import { Client, Receiver } from "@upstash/qstash";
+import { decodeJwt } from "jose";
 import type { Enqueued, EnqueueOptions, JobQueue, JobRegistry } from "./jobs.ts";
 
 export interface QStashSettings {
@@ -41,24 +42,41 @@ export class QStashJobQueue implements JobQueue {
   }
 }
 
+/** The claims of a verified `Upstash-Signature` that the receiver acts on. */
+export interface QStashClaims {
+  /** Unique per signed delivery attempt: seen twice means a replay. */
+  jti: string;
+  /** Epoch seconds after which the signature is refused anyway. */
+  exp: number;
+}
+
 /**
  * Checks an `Upstash-Signature` against the current key, then the next one (key rotation), the
- * expected URL and the SHA-256 of the exact raw body. Never throws: false means "answer 401".
+ * expected URL and the SHA-256 of the exact raw body. Never throws: null means "answer 401".
  */
+export async function verifyQStashDelivery(
+  keys: { currentSigningKey: string; nextSigningKey: string },
+  req: { signature: string | undefined; rawBody: string; url: string },
+): Promise<QStashClaims | null> {
+  if (!req.signature) return null;
+  const receiver = new Receiver({ ...keys, devMode: false });
+  try {
+    if (
+      !await receiver.verify({ signature: req.signature, body: req.rawBody, url: req.url, clockTolerance: 5 })
+    ) {
+      return null;
+    }
+    // Verified above; decoding only reads the claims the Receiver does not hand back.
+    const { jti, exp } = decodeJwt(req.signature);
+    return typeof jti === "string" && typeof exp === "number" ? { jti, exp } : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function verifyQStashSignature(
   keys: { currentSigningKey: string; nextSigningKey: string },
   req: { signature: string | undefined; rawBody: string; url: string },
 ): Promise<boolean> {
-  if (!req.signature) return false;
-  const receiver = new Receiver({ ...keys, devMode: false });
-  try {
-    return await receiver.verify({
-      signature: req.signature,
-      body: req.rawBody,
-      url: req.url,
-      clockTolerance: 5,
-    });
-  } catch {
-    return false;
-  }
+  return await verifyQStashDelivery(keys, req) !== null;
 }
