@@ -11,11 +11,13 @@
  *   error messages are never encoded;
  * - `Authorization: Bearer <token>` (or `?_token=`), else 401 `{ error }`.
  */
+import { memoryRedis } from "./memory-redis.ts";
 import { connectResp, type RespClient, RespError, type RespValue } from "./resp-client.ts";
 
 export interface UpstashStandInOptions {
   token: string;
-  redis?: { hostname?: string; port?: number; db?: number };
+  /** A real Redis (default 127.0.0.1:6379), or "memory": an in-process one (tests/support/memory-redis.ts). */
+  redis?: { hostname?: string; port?: number; db?: number } | "memory";
   /** Fixed port, e.g. to restart on the same URL after `close()`; default is an ephemeral one. */
   port?: number;
 }
@@ -139,7 +141,13 @@ function asCommandList(raw: unknown): string[][] {
 }
 
 export async function startUpstashStandIn(opts: UpstashStandInOptions): Promise<UpstashStandIn> {
-  const redisOpts = { hostname: "127.0.0.1", port: 6379, ...opts.redis, bulk: "bytes" as const };
+  const memory = opts.redis === "memory";
+  const redisOpts = {
+    hostname: "127.0.0.1",
+    port: 6379,
+    ...(opts.redis === "memory" ? {} : opts.redis),
+    bulk: "bytes" as const,
+  };
   const requests: { path: string; body: unknown }[] = [];
   // Original script sha → sha of the rewritten script actually loaded in Redis, so EVALSHA with
   // the hash the client computed from its own script text still finds it.
@@ -147,10 +155,10 @@ export async function startUpstashStandIn(opts: UpstashStandInOptions): Promise<
   let syncToken = 0;
 
   // One shared connection, reopened lazily if Redis dropped it.
-  let redis: RespClient = await connectResp(redisOpts);
+  let redis: RespClient = memory ? memoryRedis() : await connectResp(redisOpts);
   let reconnecting: Promise<RespClient> | undefined;
   const getRedis = (): Promise<RespClient> => {
-    if (!redis.closed) return Promise.resolve(redis);
+    if (!redis.closed || memory) return Promise.resolve(redis);
     reconnecting ??= connectResp(redisOpts).then((c) => (redis = c)).finally(
       () => (reconnecting = undefined),
     );
