@@ -11,7 +11,7 @@ export interface EnqueueOptions {
   /**
    * A second enqueue with the same id is a no-op that names the first job, for as long as the
    * first is remembered: locally until its row is purged, 7 days after it finished; on QStash
-   * 90 days. Name what is deduplicated: `sandbox:<wamid>:<status>`, `webhook:<event id>`.
+   * 90 days. Name what is deduplicated: `sandbox:<wamid>:<status>`, `whatsapp.send:<message id>`.
    */
   dedupeId?: string;
   /** Attempts in all, the first included; defaults to the handler's. */

@@ -93,7 +93,7 @@ export async function processAfterAck(
   }
   try {
     await s.jobs.enqueue("whatsapp.process_webhook", { event_id: event.id }, {
-      dedupeId: `webhook:${event.id}`,
+      dedupeId: `whatsapp.process_webhook:${event.id}`,
     });
   } catch (err) {
     s.obs.log.error("could not queue webhook processing; the sweep will", {
