@@ -193,6 +193,13 @@ export function parseConfig(raw: RawEnv): Config {
     problems.push("PUBLIC_BASE_URL: required with QSTASH_* (QStash calls it back)");
   }
   if (e.APP_ENV === "production") {
+    if (database?.kind === "pglite") {
+      problems.push(
+        "DATABASE_URL: production needs a database server, not the embedded PGlite (it writes to local " +
+          "disk, which Workers and Deno Deploy do not have): set DATABASE_URL to your Neon connection " +
+          "string, postgres://USER:PASSWORD@ep-NAME.REGION.aws.neon.tech/DB",
+      );
+    }
     if (!e.JWT_SECRET) problems.push("JWT_SECRET: required in production");
     if (!e.ENCRYPTION_KEY) problems.push("ENCRYPTION_KEY: required in production");
     if (e.ALLOW_PRIVATE_TARGETS) problems.push("ALLOW_PRIVATE_TARGETS: not allowed in production");
@@ -237,6 +244,64 @@ export function parseConfig(raw: RawEnv): Config {
     allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
   };
+}
+
+/** Where a serverless deployment runs: no disk, no process that outlives its requests. */
+export type ServerlessPlatform = "workers" | "deno-deploy";
+
+/**
+ * What a serverless deployment needs beyond a valid config, in one place for both entries and
+ * `deno task deploy:check`: Neon over HTTP (Workers speak no TCP; Deploy has no disk), and in
+ * production Upstash and QStash, since in-memory sessions, limits and jobs would live in one
+ * isolate and die with it. Read from the raw variables, so it can be said together with
+ * whatever else is wrong.
+ */
+export function serverlessProblems(raw: RawEnv, platform: ServerlessPlatform): string[] {
+  const problems: string[] = [];
+  const set = (name: string) => (raw[name] ?? "").trim() !== "";
+  const where = platform === "workers" ? "on Workers" : "on Deno Deploy";
+  const db = raw.DATABASE_URL?.trim();
+  if (!db || !(isNeonUrl(db) || set("NEON_FETCH_ENDPOINT"))) {
+    problems.push(
+      `DATABASE_URL: ${where} the database is Neon over HTTP: set your Neon connection string ` +
+        "(postgres://USER:PASSWORD@ep-NAME.REGION.aws.neon.tech/DB)",
+    );
+  }
+  if ((raw.APP_ENV ?? "development") === "production") {
+    if (!set("UPSTASH_REDIS_REST_URL") || !set("UPSTASH_REDIS_REST_TOKEN")) {
+      problems.push(
+        `UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN: required ${where} in production ` +
+          "(sessions, the token denylist and rate limits must outlive one isolate)",
+      );
+    }
+    if (!set("QSTASH_TOKEN") || !set("QSTASH_CURRENT_SIGNING_KEY") || !set("QSTASH_NEXT_SIGNING_KEY")) {
+      problems.push(
+        `QSTASH_TOKEN, QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY: required ${where} in ` +
+          "production (background jobs are QStash callbacks; nothing else outlives a request)",
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * `parseConfig` plus the serverless requirements, every problem reported at once (one about a
+ * variable the config already named is not repeated).
+ */
+export function parseServerlessConfig(raw: RawEnv, platform: ServerlessPlatform): Config {
+  const extra = serverlessProblems(raw, platform);
+  let config: Config | undefined;
+  let problems: string[] = [];
+  try {
+    config = parseConfig(raw);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems = [...err.problems];
+  }
+  const named = new Set(problems.map((p) => p.split(":")[0]));
+  problems.push(...extra.filter((p) => !named.has(p.split(":")[0])));
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return config;
 }
 
 /** 32 raw bytes written as 64 hex digits or as base64 (with or without padding). */

@@ -1,11 +1,15 @@
 /**
  * Deno entry (`deno task dev`, self-hosting, Deno Deploy): reads the environment once, opens the
  * embedded defaults where nothing is configured, migrates, starts the job runner and serves.
+ *
+ * On Deno Deploy (it sets `DENO_DEPLOYMENT_ID`) instances start on a request, stop when idle, run
+ * side by side and keep no disk: the entry then asks for what Workers ask for (Neon, and in
+ * production Upstash and QStash) and assumes nothing outlives a request.
  */
 import { createApp } from "../app.ts";
 import { ensureBootstrapAdmin } from "../bootstrap.ts";
 import { scheduleSweep } from "../sweeps.ts";
-import { ConfigError, parseConfig } from "../config.ts";
+import { ConfigError, parseConfig, parseServerlessConfig } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { assembleServices } from "../platform/assemble-services.ts";
 import { LocalRealtime } from "../platform/realtime/local-realtime.ts";
@@ -14,9 +18,12 @@ import { openDatabase } from "./open-database.ts";
 
 async function main(): Promise<void> {
   const raw = Deno.env.toObject();
+  const onDeploy = Boolean(raw.DENO_DEPLOYMENT_ID);
   let config;
   try {
-    config = parseConfig(await withDevSecrets(raw, raw.DATA_DIR ?? ".data"));
+    config = onDeploy
+      ? parseServerlessConfig(raw, "deno-deploy")
+      : parseConfig(await withDevSecrets(raw, raw.DATA_DIR ?? ".data"));
   } catch (err) {
     if (err instanceof ConfigError) {
       // The logger depends on the config that just failed; stderr is all there is.
@@ -29,7 +36,7 @@ async function main(): Promise<void> {
   const obs = createObservability({ level: config.logLevel });
   const database = await openDatabase(config.database);
   const realtime = new LocalRealtime();
-  const services = assembleServices(config, database, obs, { realtime });
+  const services = assembleServices(config, database, obs, { realtime, longLived: !onDeploy });
   const app = createApp(services);
   await ensureBootstrapAdmin(services);
   services.runner?.start();
@@ -70,8 +77,12 @@ async function main(): Promise<void> {
     await database.close();
     Deno.exit(0);
   };
-  Deno.addSignalListener("SIGINT", shutdown);
-  Deno.addSignalListener("SIGTERM", shutdown);
+  try {
+    Deno.addSignalListener("SIGINT", shutdown);
+    Deno.addSignalListener("SIGTERM", shutdown);
+  } catch {
+    // A platform that stops instances itself (Deno Deploy) may not hand signals to the program.
+  }
 }
 
 if (import.meta.main) await main();

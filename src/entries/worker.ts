@@ -5,7 +5,7 @@
  */
 import { type App, createApp } from "../app.ts";
 import { ensureBootstrapAdmin } from "../bootstrap.ts";
-import { ConfigError, parseConfig, type RawEnv } from "../config.ts";
+import { ConfigError, parseServerlessConfig, type RawEnv } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { type AssembledServices, assembleServices } from "../platform/assemble-services.ts";
 import { openNeonHttp } from "../platform/db/neon-http.ts";
@@ -49,15 +49,10 @@ function stringVars(env: WorkerEnv): RawEnv {
 
 function build(env: WorkerEnv): Built {
   if (built?.env === env) return built.value;
-  const config = parseConfig(stringVars(env));
-  if (config.database.kind !== "neon-http") {
-    throw new ConfigError(["DATABASE_URL: Workers need a Neon URL (or NEON_FETCH_ENDPOINT for a stand-in)"]);
-  }
-  if (config.env === "production" && (!config.upstashRedis || !config.qstash)) {
-    throw new ConfigError(["UPSTASH_REDIS_REST_* and QSTASH_* are required on Workers in production"]);
-  }
+  const config = parseServerlessConfig(stringVars(env), "workers");
   const obs = createObservability({ level: config.logLevel });
-  const database = openNeonHttp(config.database.url, { fetchEndpoint: config.database.fetchEndpoint });
+  const target = config.database as Extract<typeof config.database, { kind: "neon-http" }>;
+  const database = openNeonHttp(target.url, { fetchEndpoint: target.fetchEndpoint });
   const services = assembleServices(config, database, obs, {
     realtime: new DurableObjectRealtime(env.ROOMS),
     longLived: false,
