@@ -1,106 +1,32 @@
 import { strict as assert } from "node:assert";
-import { inboundTextPayload, startGraphStandIn, statusPayload } from "../support/graph-standin.ts";
-import { freshPglite, TEST_ENV } from "../support/harness.ts";
-import { startNeonHttpStandIn } from "../support/neon-http-standin.ts";
-import { qstashDefaultBackoffMs, startQStashStandIn } from "../support/qstash-standin.ts";
-import { pgliteBackend } from "../support/sql-backend.ts";
-import { startUpstashStandIn } from "../support/upstash-standin.ts";
-import { startReceiver } from "../support/webhook-receiver.ts";
-import { bundleWorker, pollUntil, startWorker } from "../support/worker-bundle.ts";
+import { inboundTextPayload, statusPayload } from "../support/graph-standin.ts";
+import { PRODUCTION, startProductionTopology } from "../support/production-topology.ts";
+import { pollUntil } from "../support/worker-bundle.ts";
 import { WsClient } from "../support/ws-client.ts";
 
 /**
- * The Worker as production runs it: the deployed bundle in workerd, `APP_ENV=production`, every
- * outside service at its production host name (Neon, Upstash, QStash, Meta's Graph API, a
- * customer's webhook endpoint), each answered by its loopback stand-in through miniflare's
- * outbound service. QStash calls the Worker back at its public https URL. Nothing here runs on
- * the embedded defaults: no PGlite in the Worker, no in-memory KV, no `jobs` table.
+ * The Worker as production runs it (tests/support/production-topology.ts): the deployed bundle in
+ * workerd, `APP_ENV=production`, Neon, Upstash, QStash, Meta and a customer's endpoint at their
+ * production host names. Nothing here runs on the embedded defaults: no PGlite in the Worker, no
+ * in-memory KV, no `jobs` table.
  */
-const PUBLIC_BASE_URL = "https://api.pytake-edge.test";
-const NEON_HOST = "ep-prod-42.sa-east-1.aws.neon.tech";
-const UPSTASH_HOST = "pytake-prod.upstash.io";
-const HOOK_HOST = "hooks.provedor-cliente.com.br";
-const QSTASH = {
-  token: "qstash-prod-token",
-  currentSigningKey: "sig_prod_current_7f3a",
-  nextSigningKey: "sig_prod_next_91bc",
-};
-const UPSTASH_TOKEN = "upstash-prod-token";
-const PHONE_NUMBER_ID = "109876543210001";
-const WABA = "200000000000001";
-const DISPLAY = "5511955559999";
-const GRAPH_TOKEN = "EAAGprodtoken0123456789";
-const APP_SECRET = "meta-app-secret-prod-0123";
+const PUBLIC_BASE_URL = PRODUCTION.publicBaseUrl;
+const HOOK_HOST = PRODUCTION.hookHost;
+const QSTASH = PRODUCTION.qstash;
+const { phoneNumberId: PHONE_NUMBER_ID, wabaId: WABA, display: DISPLAY } = PRODUCTION.meta;
+const GRAPH_TOKEN = PRODUCTION.meta.accessToken;
+const APP_SECRET = PRODUCTION.meta.appSecret;
 const CUSTOMER = "5511987651234";
 
 Deno.test("production topology in workerd: Neon, Upstash, QStash, the Durable Object room, Meta", async (t) => {
-  const bundle = await bundleWorker();
-  const pg = await freshPglite();
-  const neon = await startNeonHttpStandIn(pgliteBackend(pg.client));
-  const upstash = await startUpstashStandIn({ token: UPSTASH_TOKEN, redis: "memory" });
-  const graph = await startGraphStandIn();
-  graph.addNumber({
-    phoneNumberId: PHONE_NUMBER_ID,
-    accessToken: GRAPH_TOKEN,
-    displayPhoneNumber: "+55 11 95555-9999",
-    verifiedName: "Fibra Borda",
-    wabaId: WABA,
-  });
-  const receiver = startReceiver();
-  const served: { url?: string } = {};
-  const qstash = await startQStashStandIn({
-    ...QSTASH,
-    // The signature names the public URL; the bytes go to where miniflare listens.
-    route: (destination) => destination.replace(PUBLIC_BASE_URL, served.url!),
-    // QStash's own backoff, and every published delay, a hundred times faster.
-    retryDelayMs: qstashDefaultBackoffMs,
-    delayScale: 0.01,
-  });
-  const upstreams: Record<string, string> = {
-    [UPSTASH_HOST]: upstash.url,
-    "qstash.upstash.io": qstash.url,
-    "graph.facebook.com": graph.url,
-    [HOOK_HOST]: new URL(receiver.url).origin,
-  };
-  const outbound = async (req: Request): Promise<Response> => {
-    const url = new URL(req.url);
-    const upstream = url.hostname.endsWith(".neon.tech") ? new URL(neon.url).origin : upstreams[url.hostname];
-    if (!upstream || url.protocol !== "https:") {
-      return new Response(`no route to ${url.protocol}//${url.host} in this test`, { status: 502 });
-    }
-    return await fetch(upstream + url.pathname + url.search, {
-      method: req.method,
-      headers: req.headers,
-      body: req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer(),
-      redirect: "manual",
-    });
-  };
-  const worker = await startWorker(bundle, {
-    bindings: {
-      APP_ENV: "production",
-      // The job that fails on purpose logs an error; nothing else would.
-      LOG_LEVEL: "silent",
-      PUBLIC_BASE_URL,
-      JWT_SECRET: TEST_ENV.JWT_SECRET!,
-      ENCRYPTION_KEY: TEST_ENV.ENCRYPTION_KEY!,
-      OBSERVABILITY_TOKEN: "prod-scrape-token",
-      DATABASE_URL: `postgres://app:secret@${NEON_HOST}/neondb?sslmode=require`,
-      UPSTASH_REDIS_REST_URL: `https://${UPSTASH_HOST}`,
-      UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN,
-      QSTASH_TOKEN: QSTASH.token,
-      QSTASH_CURRENT_SIGNING_KEY: QSTASH.currentSigningKey,
-      QSTASH_NEXT_SIGNING_KEY: QSTASH.nextSigningKey,
-      AUTH_RATE_LIMIT_PER_MINUTE: "8",
-    },
-    outbound,
-  });
-  served.url = worker.url;
+  const topology = await startProductionTopology({ AUTH_RATE_LIMIT_PER_MINUTE: "8" });
+  const { worker, pg, neon, upstash, qstash, graph, receiver } = topology;
   const upstashSaw = (needle: string) =>
     upstash.requests.some((r) => JSON.stringify(r.body).includes(needle));
   const jobDeliveries = (name: string) =>
     qstash.deliveries.filter((d) => d.url.endsWith(`/internal/jobs/${name}`));
   const jobsRun = async (name: string) => {
-    const res = await worker.request("/observability/metrics", { token: "prod-scrape-token" });
+    const res = await worker.request("/observability/metrics", { token: PRODUCTION.observabilityToken });
     const text = await res.text();
     return [...text.matchAll(new RegExp(`pytake_jobs_run_total\\{[^}]*name="${name}"[^}]*\\} (\\d+)`, "g"))]
       .reduce((n, m) => n + Number(m[1]), 0);
@@ -359,12 +285,6 @@ Deno.test("production topology in workerd: Neon, Upstash, QStash, the Durable Ob
     });
   } finally {
     await socket?.close();
-    await worker.close();
-    await qstash.close();
-    await receiver.close();
-    await graph.close();
-    await upstash.close();
-    await neon.close();
-    await pg.close();
+    await topology.close();
   }
 });
