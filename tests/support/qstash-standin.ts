@@ -103,6 +103,9 @@ export interface QStashStandIn {
    * fresh signature, retries of its own. Resolves with the first attempt of that delivery.
    */
   redeliver(messageId: string): Promise<Delivery>;
+  /** Holds every delivery attempt until `resume()`: to look at what a request did before its jobs run. */
+  pause(): void;
+  resume(): void;
   /** Switch the key that signs deliveries from now on (key rotation). */
   setSigningKey(which: "current" | "next"): void;
   /** An `Upstash-Signature` value exactly as QStash would build it for `url` and `body`. */
@@ -135,6 +138,7 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
   const route = opts.route ?? ((d: string) => d);
   const delayScale = opts.delayScale ?? 1;
   const raws = new Map<string, { msg: PublishedMessage; raw: Uint8Array<ArrayBuffer> }>();
+  let paused: PromiseWithResolvers<void> | undefined;
 
   async function deliver(
     msg: PublishedMessage,
@@ -144,6 +148,7 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
   ): Promise<void> {
     await sleep((dueAt - Date.now()) * delayScale, closing.signal);
     for (let retried = 0; !closing.signal.aborted; retried++) {
+      while (paused && !closing.signal.aborted) await paused.promise;
       const headers = new Headers();
       if (msg.contentType !== undefined) headers.set("Content-Type", msg.contentType);
       // Only `Upstash-Forward-*` headers reach the destination, with the prefix stripped.
@@ -274,6 +279,13 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
       active.add(run);
       return first.promise;
     },
+    pause() {
+      paused ??= Promise.withResolvers<void>();
+    },
+    resume() {
+      paused?.resolve();
+      paused = undefined;
+    },
     setSigningKey(which) {
       signWith = which;
     },
@@ -295,6 +307,7 @@ export async function startQStashStandIn(opts: QStashStandInOptions): Promise<QS
     },
     async close() {
       closing.abort();
+      paused?.resolve();
       await Promise.allSettled([...active]);
       await server.shutdown();
     },

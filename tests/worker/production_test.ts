@@ -248,6 +248,34 @@ Deno.test("production topology in workerd: Neon, Upstash, QStash, the Durable Ob
       assert.ok(inboundWamid);
     });
 
+    await t.step("the cron trigger: a webhook whose job was lost is processed through QStash", async () => {
+      // What a lost publish leaves: the event stored and acknowledged, never processed.
+      const wamid = graph.sent.find((s) => s.waId === CUSTOMER)!.wamid;
+      const raw = JSON.stringify(statusPayload({
+        wabaId: WABA,
+        phoneNumberId: PHONE_NUMBER_ID,
+        displayPhoneNumber: DISPLAY,
+        wamid,
+        recipientId: CUSTOMER,
+        status: "read",
+      }));
+      await pg.client.query(
+        `insert into webhook_events (id, provider, dedupe_key, raw_body, received_at)
+         values (gen_random_uuid(), 'meta', 'meta:lost-job-test', $1, now() - interval '2 minutes')`,
+        [raw],
+      );
+      await worker.scheduled();
+      await qstash.waitForIdle(15_000);
+      const swept = qstash.published.filter((m) => m.dedupeId?.includes(":sweep:"));
+      assert.equal(swept.length, 1, "the sweep queued the event as a job instead of processing it inline");
+      const rows = await pg.client.query<{ status: string }>(
+        "select status from webhook_events where dedupe_key = 'meta:lost-job-test'",
+      );
+      assert.deepEqual(rows.rows, [{ status: "processed" }]);
+      const status = await worker.request(`/api/v1/whatsapp/messages/${messageId}/status`, { token });
+      assert.equal((await status.json() as { status: string }).status, "read");
+    });
+
     await t.step(
       "the customer's endpoint: a 503, retried after its backoff, then each event once",
       async () => {

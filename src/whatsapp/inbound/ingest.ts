@@ -207,7 +207,17 @@ export async function sweepWebhooks(s: Services, olderThanSeconds = 30, limit = 
   const stale = await s.database.db.select({ id: webhookEvents.id }).from(webhookEvents)
     .where(and(eq(webhookEvents.status, "pending"), lt(webhookEvents.receivedAt, cutoff)))
     .orderBy(webhookEvents.receivedAt).limit(limit);
-  for (const { id } of stale) await processWebhook(s, id);
+  const minute = Math.floor(s.clock.now().getTime() / 60_000);
+  for (const { id } of stale) {
+    // Where requests end their invocation, each event is its own job: processed inline, two
+    // hundred of them would be thousands of subrequests in one cron invocation.
+    if (s.longLived && s.jobs.kind === "local") await processWebhook(s, id);
+    else {
+      await s.jobs.enqueue("whatsapp.process_webhook", { event_id: id }, {
+        dedupeId: `whatsapp.process_webhook:${id}:sweep:${minute}`,
+      });
+    }
+  }
   return stale.length;
 }
 
