@@ -5,7 +5,7 @@
  * QStash messages published. First what the request itself does before it answers (QStash held),
  * then everything its background jobs add. Counts, not timings: docs/scale.md builds on them.
  */
-import { inboundTextPayload } from "../tests/support/graph-standin.ts";
+import { inboundTextPayload, statusPayload } from "../tests/support/graph-standin.ts";
 import { PRODUCTION, startProductionTopology } from "../tests/support/production-topology.ts";
 
 const t = await startProductionTopology({ AUTH_RATE_LIMIT_PER_MINUTE: "1000" });
@@ -86,10 +86,10 @@ try {
       json: { email: "custo@fibra.com.br", password: "Senha-forte-1" },
     }));
   await measure(
-    "GET /auth/me (authenticated, warm caches)",
+    "GET /auth/me, first of a session (caches cold)",
     () => worker.request("/api/v1/auth/me", { token }),
   );
-  await measure("GET /auth/me again", () => worker.request("/api/v1/auth/me", { token }));
+  await measure("GET /auth/me again (caches warm)", () => worker.request("/api/v1/auth/me", { token }));
   const number = await worker.request("/api/v1/whatsapp-configs", {
     method: "POST",
     token,
@@ -134,6 +134,20 @@ try {
         json: { to: "+5511987650042", message: "Vamos verificar." },
       }),
   );
+  const wamid = graph.sent.at(-1)!.wamid;
+  await measure("Meta status webhook (delivered) for that message", () =>
+    graph.deliverWebhook(
+      `${worker.url}/api/v1/whatsapp/webhook`,
+      statusPayload({
+        wabaId: PRODUCTION.meta.wabaId,
+        phoneNumberId: PRODUCTION.meta.phoneNumberId,
+        displayPhoneNumber: PRODUCTION.meta.display,
+        wamid,
+        recipientId: "5511987650042",
+        status: "delivered",
+      }),
+      PRODUCTION.meta.appSecret,
+    ));
   await measure(
     "GET /conversations (page of 20 with total)",
     () => worker.request("/api/v1/conversations?limit=20", { token }),
