@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import type { App } from "../../src/app.ts";
 import type { AppEnv } from "../../src/http/app-env.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
-import { jsonBody, jsonContent } from "../../src/http/openapi-schemas.ts";
+import { jsonBody, jsonContent, problemResponse } from "../../src/http/openapi-schemas.ts";
 import { ApiError } from "../../src/http/problem.ts";
 import { PermanentJobError } from "../../src/platform/jobs/jobs.ts";
 import { DeliveryLedger } from "../../src/platform/jobs/delivery-ledger.ts";
@@ -52,6 +52,9 @@ export const route = defineRoute({ signature: "qstash" }, {
       }),
       "The job ran (now or on an earlier delivery).",
     ),
+    400: problemResponse("No `Upstash-Message-Id`: the delivery cannot be told apart from another."),
+    409: problemResponse("Another delivery of this message is running it; QStash retries later."),
+    489: problemResponse("The job can never succeed (or already failed for good); QStash stops retrying."),
   },
 });
 
