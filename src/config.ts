@@ -41,6 +41,7 @@ const envSchema = z.object({
   QSTASH_TOKEN: optionalString,
   QSTASH_CURRENT_SIGNING_KEY: optionalString,
   QSTASH_NEXT_SIGNING_KEY: optionalString,
+  QSTASH_MAX_RETRIES: z.coerce.number().int().min(0).optional(),
 
   JWT_SECRET: optionalString,
   ENCRYPTION_KEY: optionalString,
@@ -84,7 +85,14 @@ export interface Config {
   dataDir: string;
   database: DatabaseTarget;
   upstashRedis?: { url: string; token: string };
-  qstash?: { url: string; token: string; currentSigningKey: string; nextSigningKey: string };
+  qstash?: {
+    url: string;
+    token: string;
+    currentSigningKey: string;
+    nextSigningKey: string;
+    /** The plan's retry ceiling (Free: 3): no job is published asking for more. */
+    maxRetries?: number;
+  };
   /** Undefined only before the Deno entry fills in the dev secrets; required in production. */
   jwtSecret?: string;
   encryptionKey?: string;
@@ -172,6 +180,7 @@ export function parseConfig(raw: RawEnv): Config {
       token: e.QSTASH_TOKEN!,
       currentSigningKey: e.QSTASH_CURRENT_SIGNING_KEY!,
       nextSigningKey: e.QSTASH_NEXT_SIGNING_KEY!,
+      maxRetries: e.QSTASH_MAX_RETRIES,
     }),
   );
   const bootstrapAdmin = pair(

@@ -42,7 +42,13 @@ export const route = defineRoute({ signature: "qstash" }, {
     params: z.object({
       name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).openapi({ param: { name: "name", in: "path" } }),
     }),
-    body: jsonBody(z.object({ payload: z.unknown() })),
+    body: jsonBody(z.object({
+      payload: z.unknown(),
+      max_attempts: z.number().int().positive().optional().openapi({
+        description:
+          "Attempts this message gets in all (QStash's retries + 1); the handler's default when absent.",
+      }),
+    })),
   },
   responses: {
     200: jsonContent(
@@ -61,10 +67,10 @@ export const route = defineRoute({ signature: "qstash" }, {
 export const registerJobReceiver = (app: App) =>
   app.openapi(route, async (c) => {
     const { name } = c.req.valid("param");
-    const { payload } = c.req.valid("json");
+    const { payload, max_attempts } = c.req.valid("json");
     const { jobRegistry, obs } = c.get("services");
     const retried = Number(c.req.header("upstash-retried") ?? "0") || 0;
-    const maxAttempts = jobRegistry.maxAttempts(name);
+    const maxAttempts = max_attempts ?? jobRegistry.maxAttempts(name);
     const jobId = c.req.header("upstash-message-id");
     if (!jobId) throw new ApiError("bad_request", "Missing Upstash-Message-Id");
     const ledger = new DeliveryLedger(c.get("services").kv);

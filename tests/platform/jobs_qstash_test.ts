@@ -146,3 +146,42 @@ Deno.test("job receiver: only QStash's signature over the exact body is accepted
     await ctx.close();
   }
 });
+
+Deno.test("QSTASH_MAX_RETRIES: no job asks QStash for more retries than the plan has", async () => {
+  const keys = { currentSigningKey: "sig_current_cap", nextSigningKey: "sig_next_cap" };
+  const qstash = await startQStashStandIn({ token: "cap-token", ...keys, retryDelayMs: () => 5 });
+  const served: { ctx?: TestContext } = {};
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req, info) => served.ctx!.app.fetch(req, { clientIp: (info.remoteAddr as Deno.NetAddr).hostname }),
+  );
+  const ctx = served.ctx = await createTestContext({
+    env: {
+      PUBLIC_BASE_URL: `http://127.0.0.1:${server.addr.port}`,
+      QSTASH_URL: qstash.url,
+      QSTASH_TOKEN: "cap-token",
+      QSTASH_CURRENT_SIGNING_KEY: keys.currentSigningKey,
+      QSTASH_NEXT_SIGNING_KEY: keys.nextSigningKey,
+      QSTASH_MAX_RETRIES: "1",
+    },
+  });
+  const attempts: number[] = [];
+  ctx.services.jobRegistry.register("cap.down", z.object({}), (_p, job) => {
+    attempts.push(job.attempt);
+    throw new Error(`down (attempt ${job.attempt} of ${job.maxAttempts})`);
+  }, { maxAttempts: 5 });
+  try {
+    const { id } = await ctx.services.jobs.enqueue("cap.down", {});
+    await qstash.waitForIdle(10_000);
+    assert.equal(qstash.published[0].retries, 1, "the handler's 5 attempts cut to the plan's 1 retry + 1");
+    assert.deepEqual(attempts, [1, 2]);
+    assert.deepEqual(qstash.deliveries.map((d) => d.outcome), ["retry", "failed"]);
+    const again = await qstash.redeliver(id);
+    assert.equal(again.status, 489, "the receiver knew the second attempt was the last: the job is dead");
+    assert.deepEqual(attempts, [1, 2]);
+  } finally {
+    await qstash.close();
+    await server.shutdown();
+    await ctx.close();
+  }
+});

@@ -324,7 +324,7 @@ Deno.test("our QStashJobQueue and verifyQStashSignature agree with QStash's wire
 
     const [msg] = standIn.published;
     assert.equal(msg.destination, `${publicBase}/internal/jobs/demo.ping`);
-    assert.equal(msg.body, '{"payload":{"n":1}}');
+    assert.equal(msg.body, '{"payload":{"n":1},"max_attempts":4}');
     assert.equal(msg.retries, 3, "maxAttempts 4 = first delivery + 3 retries");
     assert.equal(msg.headers["upstash-delay"], "1s", "fractional delays round up to whole seconds");
     assert.equal(msg.dedupeId, "ping-1");

@@ -7,6 +7,8 @@ export interface QStashSettings {
   token: string;
   currentSigningKey: string;
   nextSigningKey: string;
+  /** The plan's ceiling on `Upstash-Retries`; a handler's `maxAttempts` is cut to fit it. */
+  maxRetries?: number;
 }
 
 /** The path QStash calls back for a job; the receiver route serves it. */
@@ -26,13 +28,22 @@ export class QStashJobQueue implements JobQueue {
     private readonly registry: JobRegistry,
   ) {
     this.#client = new Client({ baseUrl: settings.url, token: settings.token });
+    this.#maxRetries = settings.maxRetries ?? Infinity;
+  }
+
+  #maxRetries: number;
+
+  /** Attempts a job really gets here: its own, within the plan's retry ceiling. */
+  #attemptsFor(name: string, maxAttempts = this.registry.maxAttempts(name)): number {
+    return Math.min(maxAttempts, this.#maxRetries + 1);
   }
 
   async enqueue(name: string, payload: unknown, opts: EnqueueOptions = {}): Promise<Enqueued> {
-    const maxAttempts = opts.maxAttempts ?? this.registry.maxAttempts(name);
+    const maxAttempts = this.#attemptsFor(name, opts.maxAttempts);
     const res = await this.#client.publishJSON({
       url: this.publicBaseUrl + jobCallbackPath(name),
-      body: { payload: payload ?? null },
+      // The receiver learns from the message itself when the last attempt has come.
+      body: { payload: payload ?? null, max_attempts: maxAttempts },
       // QStash counts retries after the first delivery.
       retries: Math.max(0, maxAttempts - 1),
       ...(opts.delaySeconds ? { delay: Math.ceil(opts.delaySeconds) } : {}),
