@@ -9,7 +9,7 @@ import { LocalJobRunner, type LocalJobRunnerOptions } from "./jobs/local-job-run
 import { QStashJobQueue } from "./jobs/qstash-jobs.ts";
 import { MemoryKV } from "./kv/memory-kv.ts";
 import { createUpstashRedis, UpstashKV } from "./kv/upstash-kv.ts";
-import { OutboxMailer } from "./mail/mailer.ts";
+import { type Mail, OutboxMailer } from "./mail/mailer.ts";
 import { MemoryRateLimiter } from "./rate-limit/memory-rate-limiter.ts";
 import { UpstashRateLimiter } from "./rate-limit/upstash-rate-limiter.ts";
 import type { Realtime } from "./realtime/realtime.ts";
@@ -28,7 +28,14 @@ export function assembleServices(
   config: Config,
   database: Database,
   obs: Observability,
-  opts: { realtime: Realtime; clock?: Clock; runner?: LocalJobRunnerOptions; fetch?: typeof fetch },
+  opts: {
+    realtime: Realtime;
+    clock?: Clock;
+    runner?: LocalJobRunnerOptions;
+    fetch?: typeof fetch;
+    /** Shows each mail whole to a developer (the Deno entry, in development only). */
+    devMailbox?: (mail: Mail) => void;
+  },
 ): AssembledServices {
   const clock = opts.clock ?? systemClock;
   const now = () => clock.now().getTime();
@@ -41,7 +48,7 @@ export function assembleServices(
     ...opts.runner,
   });
   const jobs = config.qstash ? new QStashJobQueue(config.qstash, config.publicBaseUrl, jobRegistry) : runner!;
-  const mailer = new OutboxMailer(database, obs.log, { logBodies: config.env !== "production" });
+  const mailer = new OutboxMailer(database, obs.log, { devMailbox: opts.devMailbox });
   const events = new EventBus({ realtime: opts.realtime, obs, clock });
   return {
     events,

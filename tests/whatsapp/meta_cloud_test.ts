@@ -636,3 +636,28 @@ Deno.test("Meta: Meta's own example webhook with its published signature is acce
     await f.close();
   }
 });
+
+Deno.test("Meta: a NUL or a lone surrogate in an inbound message is kept as U+FFFD, never a lost message", async () => {
+  const f = await setup();
+  try {
+    const res = await f.webhook(
+      inboundTextPayload({
+        ...meta,
+        from: "5511977776666",
+        name: "Ro\u0000drigo",
+        text: "sem\u0000sinal \ud800!",
+      }),
+    );
+    assert.deepEqual(await body(res), { status: "received" });
+    const [m] = await messagesOf(f.ctx);
+    assert.equal(m?.body, "sem\uFFFDsinal \uFFFD!");
+    const [contact] = await f.ctx.services.database.db.select().from(contacts).where(
+      eq(contacts.id, m.contactId),
+    );
+    assert.equal(contact.profileName, "Ro\uFFFDdrigo");
+    const [event] = await f.ctx.services.database.db.select().from(webhookEvents);
+    assert.equal(event.status, "processed", event.error ?? "");
+  } finally {
+    await f.close();
+  }
+});
