@@ -210,6 +210,121 @@ Deno.test("unknown body fields: a 422 naming each one, on every documented JSON 
       }
     });
 
+    await t.step("the spec's own example bodies declare no field the API does not know", async () => {
+      // From spec/routes-seed.pt-BR.md: what a client written from the spec sends.
+      const seed: [string, string, Record<string, unknown>][] = [
+        ["post", "/api/v1/auth/login", { email: "user@example.com", password: "password123" }],
+        ["post", "/api/v1/auth/register", {
+          email: "user@example.com",
+          password: "password123",
+          name: "João Silva",
+          tenant_name: "Empresa XYZ",
+        }],
+        ["post", "/api/v1/auth/refresh", { refresh_token: "refresh_token" }],
+        ["post", "/api/v1/auth/forgot-password", { email: "user@example.com" }],
+        ["post", "/api/v1/auth/reset-password", { token: "reset_token", new_password: "newpassword123" }],
+        ["post", "/api/v1/auth/verify-email", { token: "verification_token" }],
+        ["post", "/api/v1/whatsapp-configs", {
+          name: "WhatsApp Principal",
+          phone_number: "+5511999999999",
+          api_type: "official",
+          access_token: "token",
+        }],
+        ["put", "/api/v1/whatsapp-configs/{id}", { name: "WhatsApp Atualizado", is_active: true }],
+        ["post", "/api/v1/whatsapp/send", { to: "+5511999999999", message: "Olá, tudo bem?" }],
+        ["post", "/api/v1/whatsapp/send-template", {
+          to: "+5511999999999",
+          template_name: "welcome_message",
+          language: "pt_BR",
+          parameters: ["João", "10%"],
+        }],
+        ["post", "/api/v1/whatsapp/send-media", {
+          to: "+5511999999999",
+          type: "image",
+          media_url: "https://example.com/image.jpg",
+          caption: "Legenda da imagem",
+        }],
+        ["post", "/api/v1/whatsapp/send-audio", {
+          to: "+5511999999999",
+          audio_url: "https://example.com/audio.mp3",
+        }],
+        ["post", "/api/v1/whatsapp/send-document", {
+          to: "+5511999999999",
+          document_url: "https://example.com/file.pdf",
+          filename: "contrato.pdf",
+        }],
+        ["post", "/api/v1/whatsapp/send-location", {
+          to: "+5511999999999",
+          latitude: -23.5505,
+          longitude: -46.6333,
+          name: "São Paulo",
+          address: "São Paulo, SP, Brasil",
+        }],
+        ["post", "/api/v1/whatsapp/send-contact", {
+          to: "+5511999999999",
+          contact: { name: "João Silva", phone: "+5511888888888" },
+        }],
+        ["post", "/api/v1/whatsapp/send-buttons", {
+          to: "+5511999999999",
+          message: "Escolha uma opção:",
+          buttons: [{ id: "1", title: "Opção 1" }, { id: "2", title: "Opção 2" }],
+        }],
+        ["post", "/api/v1/whatsapp/send-list", {
+          to: "+5511999999999",
+          title: "Menu",
+          body: "Escolha uma opção do menu",
+          button_text: "Ver opções",
+          sections: [{ title: "Planos", rows: [{ id: "1", title: "Fibra 500" }] }],
+        }],
+        ["post", "/api/v1/conversations", { contact_phone: "+5511999999999", contact_name: "João Silva" }],
+        ["put", "/api/v1/conversations/{id}", { status: "resolved", tags: ["vip", "suporte"] }],
+        ["post", "/api/v1/conversations/{id}/assign", { agent_id: crypto.randomUUID() }],
+        ["post", "/api/v1/conversations/{id}/transfer", {
+          to_agent_id: crypto.randomUUID(),
+          reason: "Especialista técnico",
+        }],
+        ["post", "/api/v1/conversations/{id}/tags", { tags: ["urgente", "financeiro"] }],
+        ["post", "/api/v1/conversations/{id}/notes", { note: "Cliente solicitou desconto" }],
+        ["post", "/api/v1/contacts", {
+          phone: "+5511999999999",
+          name: "João Silva",
+          email: "joao@example.com",
+          tags: ["cliente", "vip"],
+        }],
+        ["post", "/api/v1/contacts/{id}/tags", { tags: ["novo", "importante"] }],
+        ["delete", "/api/v1/contacts/{id}/tags", { tags: ["remover"] }],
+        ["post", "/api/v1/tenants", { name: "Empresa ABC", domain: "abc.pytake.net", plan: "growth" }],
+        ["put", "/api/v1/tenants/{id}", {
+          name: "Empresa ABC Ltda",
+          settings: { timezone: "America/Sao_Paulo" },
+        }],
+        ["post", "/api/v1/tenants/{id}/upgrade", { plan: "enterprise" }],
+        ["post", "/api/v1/tenants/{id}/suspend", { reason: "Pagamento pendente" }],
+        ["post", "/api/v1/dashboard/export", { format: "pdf", period: "month" }],
+        ["post", "/api/v1/webhooks", {
+          url: "https://example.com/webhook",
+          events: ["message.received", "message.sent"],
+          secret: "webhook_secret_0123456789",
+        }],
+        ["post", "/api/v1/webhooks/{id}/retry", { event_id: crypto.randomUUID() }],
+        ["post", "/api/v1/users", { email: "novo@example.com", name: "Novo Usuário", role: "agent" }],
+        ["post", "/api/v1/users/{id}/change-password", { current_password: "old", new_password: "new" }],
+        ["put", "/api/v1/users/{id}/permissions", { permissions: ["read:messages", "write:messages"] }],
+      ];
+      for (const [method, path, json] of seed) {
+        const op = doc.paths[path]?.[method];
+        assert.ok(op, `${method.toUpperCase()} ${path} is documented`);
+        const { status, problem } = await send(who, method, fillPath(doc, path, op), op, json);
+        const unknown = problem.errors?.filter((e) => /unknown parameter/.test(e.message)) ?? [];
+        assert.deepEqual(
+          unknown,
+          [],
+          `${method.toUpperCase()} ${path}: ${status} ${JSON.stringify(problem)}`,
+        );
+        assert.ok(status < 500, `${method.toUpperCase()} ${path}: ${status}`);
+      }
+    });
+
     await t.step("a password on an invitation is refused, and no user is invited", async () => {
       const email = `convidada.${crypto.randomUUID().slice(0, 8)}@example.com`;
       const { status, problem } = await send(
