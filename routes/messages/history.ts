@@ -4,7 +4,13 @@ import { contacts, conversations, messages } from "../../db/schema/index.ts";
 import type { App } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { idempotent } from "../../src/http/idempotency.ts";
-import { IdParam, jsonContent, problemResponse, Timestamp } from "../../src/http/openapi-schemas.ts";
+import {
+  acceptedContent,
+  IdParam,
+  jsonContent,
+  problemResponse,
+  Timestamp,
+} from "../../src/http/openapi-schemas.ts";
 import { offsetOf, page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { ApiError, notFound } from "../../src/http/problem.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
@@ -15,7 +21,7 @@ import { messageView } from "../../src/whatsapp/message-view.ts";
 import { providerContext, providerFor } from "../../src/whatsapp/providers/registry.ts";
 import type { OutboundContent } from "../../src/whatsapp/providers/provider.ts";
 import { sendMessage } from "../../src/whatsapp/send-message.ts";
-import { MessageSchema, SendResponseSchema, TAG } from "./schemas.ts";
+import { followQueued, MESSAGE_STATUS_PATH, MessageSchema, SendResponseSchema, TAG } from "./schemas.ts";
 
 const DateOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).openapi({
   example: "2024-01-01",
@@ -111,7 +117,7 @@ export const resendRoute = defineRoute({ permission: "write:messages" }, {
   request: { params: IdParam },
   responses: {
     201: jsonContent(SendResponseSchema, "Sent."),
-    202: jsonContent(SendResponseSchema, "Queued after a transient failure."),
+    202: acceptedContent(SendResponseSchema, "Queued after a transient failure.", MESSAGE_STATUS_PATH),
     409: problemResponse("Not a failed outbound message, or the window is closed."),
   },
 });
@@ -222,6 +228,7 @@ export const registerHistoryRoutes = (app: App) => {
         retryOf: row.message.id,
       }),
     );
+    followQueued(c, result);
     return c.json(result, result.outcome === "sent" ? 201 : 202);
   });
 

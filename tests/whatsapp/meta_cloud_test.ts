@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { and, eq } from "drizzle-orm";
 import { contacts, conversations, messages, webhookEvents, whatsappConfigs } from "../../db/schema/index.ts";
 import { body, createTestContext, type TestContext } from "../support/harness.ts";
-import { type Account, registerTenant } from "../support/identity.ts";
+import { type Account, loginToken, registerTenant } from "../support/identity.ts";
 import {
   type GraphStandIn,
   inboundTextPayload,
@@ -563,6 +563,13 @@ Deno.test("Meta: provider errors — permanent ones fail the send, transient one
     });
     const q = await body<{ message: Message; outcome: string }>(queued);
     assert.equal(queued.status, 202);
+    // The 202 says where to follow the retries.
+    const location = queued.headers.get("location");
+    assert.equal(location, `/api/v1/whatsapp/messages/${q.message.id}/status`);
+    const following = await body<{ id: string; status: string }>(
+      await f.ctx.request(location!, { token: f.owner.token }),
+    );
+    assert.deepEqual([following.id, following.status], [q.message.id, "pending"], "waiting for its retry");
     for (let i = 0; i < 3; i++) {
       f.ctx.clock.advance(3600_000);
       await f.ctx.services.runner!.drain();
@@ -572,6 +579,10 @@ Deno.test("Meta: provider errors — permanent ones fail the send, transient one
     );
     assert.equal(row.status, "sent", "sent on the third attempt");
     assert.ok(row.providerMessageId);
+    // Hours later: the first token has expired.
+    const token = await loginToken(f.ctx, f.owner.email);
+    const followed = await body<{ status: string }>(await f.ctx.request(location!, { token }));
+    assert.equal(followed.status, "sent");
     const sends = f.graph.sent.filter((s) => s.type === "template");
     assert.equal(sends.length, 1, "accepted once");
   } finally {
