@@ -396,6 +396,18 @@ Deno.test("contacts: list filters, pagination and search", async (t) => {
       assert.equal((await search("zzz")).meta.total, 0);
     });
 
+    await t.step("every word must match, in any order", async () => {
+      assert.deepEqual((await search("araujo joao")).data.map((c) => c.id), [joao.id]);
+      assert.deepEqual((await search("  PROVEDOR   joão ")).data.map((c) => c.id), [joao.id]);
+      assert.deepEqual(
+        (await search("joao 98765-4321")).data.map((c) => c.id),
+        [joao.id],
+        "a phone word by digits",
+      );
+      assert.equal((await search("joao conceicao")).meta.total, 0, "no contact has both");
+      assert.equal((await search("maria zzz")).meta.total, 0);
+    });
+
     await t.step("search by phone digits in any formatting", async () => {
       for (const q of ["98765-4321", "(11) 98765", "+55 11 98765-4321", "987654321", "11987654321"]) {
         assert.deepEqual((await search(q)).data.map((c) => c.id), [joao.id], q);
@@ -442,6 +454,26 @@ Deno.test("contacts: list filters, pagination and search", async (t) => {
 
 // ---------------------------------------------------------------------------------------------
 // Tags
+
+Deno.test("contacts: a search of several words still uses the trigram index", async () => {
+  const ctx = await createTestContext();
+  try {
+    const { contactMatches } = await import("../../src/contacts/contact-search.ts");
+    // With no rows the planner prefers a scan; force the choice it makes on big tables.
+    await ctx.services.database.rows(sql`set enable_seqscan = off`);
+    const plan = await ctx.services.database.rows<{ "QUERY PLAN": string }>(
+      sql`explain select id from contacts where ${contactMatches("silva joão 98765-4321")}`,
+    );
+    const text = plan.map((r) => r["QUERY PLAN"]).join("\n");
+    assert.match(text, /contacts_search_idx/, text);
+    // Every word is a condition the index answers, not a filter applied to the rows after it.
+    const indexCond = text.split("\n").find((l) => l.includes("Index Cond:")) ?? "";
+    assert.equal(indexCond.match(/~~/g)?.length, 3, text);
+    assert.doesNotMatch(text, /^\s*Filter:/m, text);
+  } finally {
+    await ctx.close();
+  }
+});
 
 Deno.test("contacts: add and remove tags", async (t) => {
   const ctx = await createTestContext();
