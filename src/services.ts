@@ -8,6 +8,7 @@ import type { KV } from "./platform/kv/kv.ts";
 import type { Mailer } from "./platform/mail/mailer.ts";
 import type { RateLimiter } from "./platform/rate-limit/rate-limiter.ts";
 import type { Realtime } from "./platform/realtime/realtime.ts";
+import type { StaticAssets } from "./platform/assets/static-assets.ts";
 
 export interface Clock {
   now(): Date;
@@ -35,4 +36,6 @@ export interface Services {
   secrets: SecretBox;
   /** Outgoing HTTP to outside systems (providers, webhooks): the runtime's fetch in production. */
   fetch: typeof fetch;
+  /** Files served beside the API (the reference UI at /docs); absent, /docs shows no UI. */
+  assets?: StaticAssets;
 }

@@ -8,6 +8,7 @@ import { scheduleSweep } from "../sweeps.ts";
 import { ConfigError, parseConfig } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { assembleServices } from "../platform/assemble-services.ts";
+import { PackageAssets } from "../platform/assets/package-assets.ts";
 import type { Mail } from "../platform/mail/mailer.ts";
 import { LocalRealtime } from "../platform/realtime/local-realtime.ts";
 import { withDevSecrets } from "./dev-secrets.ts";
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   const realtime = new LocalRealtime();
   const services = assembleServices(config, database, obs, {
     realtime,
+    assets: new PackageAssets(),
     ...(config.env === "development" ? { devMailbox: printDevMail } : {}),
   });
   const app = createApp(services);

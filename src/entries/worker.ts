@@ -8,6 +8,7 @@ import { ensureBootstrapAdmin } from "../bootstrap.ts";
 import { ConfigError, parseConfig, type RawEnv } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { type AssembledServices, assembleServices } from "../platform/assemble-services.ts";
+import { type AssetsBinding, WorkersAssets } from "../platform/assets/workers-assets.ts";
 import { openNeonHttp } from "../platform/db/neon-http.ts";
 import type {
   DurableObjectNamespace,
@@ -21,6 +22,8 @@ export { TenantRoom } from "../platform/realtime/tenant-room.ts";
 
 export interface WorkerEnv extends Record<string, unknown> {
   ROOMS: DurableObjectNamespace;
+  /** Workers static assets (wrangler.toml `[assets]`): the reference UI's bundle. */
+  ASSETS?: AssetsBinding;
 }
 
 interface Built {
@@ -52,6 +55,7 @@ function build(env: WorkerEnv): Built {
   const database = openNeonHttp(config.database.url, { fetchEndpoint: config.database.fetchEndpoint });
   const services = assembleServices(config, database, obs, {
     realtime: new DurableObjectRealtime(env.ROOMS),
+    assets: env.ASSETS ? new WorkersAssets(env.ASSETS) : undefined,
   });
   const value = { app: createApp(services), services };
   built = { env, value };

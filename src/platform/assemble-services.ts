@@ -3,6 +3,7 @@ import { SecretBox } from "../core/secret-box.ts";
 import { EventBus } from "../events/events.ts";
 import type { Observability } from "../observability/observability.ts";
 import { type Clock, type Services, systemClock } from "../services.ts";
+import type { StaticAssets } from "./assets/static-assets.ts";
 import type { Database } from "./db/database.ts";
 import { JobRegistry } from "./jobs/jobs.ts";
 import { LocalJobRunner, type LocalJobRunnerOptions } from "./jobs/local-job-runner.ts";
@@ -35,6 +36,8 @@ export function assembleServices(
     fetch?: typeof fetch;
     /** Shows each mail whole to a developer (the Deno entry, in development only). */
     devMailbox?: (mail: Mail) => void;
+    /** Where this runtime keeps the files served beside the API (src/platform/assets). */
+    assets?: StaticAssets;
   },
 ): AssembledServices {
   const clock = opts.clock ?? systemClock;
@@ -62,6 +65,7 @@ export function assembleServices(
     jobRegistry,
     mailer,
     realtime: opts.realtime,
+    assets: opts.assets,
     obs,
     clock,
     runner,

@@ -4,6 +4,8 @@ export interface WorkerBundle {
   bytes: number;
   gzipBytes: number;
   compatibilityDate: string;
+  /** The static assets folder the `[build]` step filled (wrangler.toml `[assets]`). */
+  assetsDirectory: string;
 }
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -31,5 +33,12 @@ export async function bundleWorker(): Promise<WorkerBundle> {
   ).arrayBuffer();
   const toml = await Deno.readTextFile(`${root}/wrangler.toml`);
   const compatibilityDate = toml.match(/^compatibility_date\s*=\s*"([^"]+)"/m)![1];
-  return { path, bytes: bytes.length, gzipBytes: gzipped.byteLength, compatibilityDate };
+  const assets = toml.match(/^\[assets\][^[]*?^directory\s*=\s*"([^"]+)"/m)![1];
+  return {
+    path,
+    bytes: bytes.length,
+    gzipBytes: gzipped.byteLength,
+    compatibilityDate,
+    assetsDirectory: new URL(assets, `file://${root}/`).pathname,
+  };
 }
