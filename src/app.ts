@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { registerRoutes } from "../routes/index.ts";
 import type { AppEnv } from "./http/app-env.ts";
-import { docsPage } from "./http/docs-page.ts";
+import { registerDocs } from "./http/docs-page.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { openApiConfig, registerOpenApiComponents } from "./http/openapi-document.ts";
 import { ApiError } from "./http/problem.ts";
@@ -42,7 +42,7 @@ export function createApp(services: Services): App {
   registerJobs(services);
 
   app.get("/openapi.json", (c) => c.json(app.getOpenAPI31Document(openApiConfig(config))));
-  app.get("/docs", (c) => c.html(docsPage("PyTake API reference", "/openapi.json")));
+  registerDocs(app, "PyTake API reference");
   app.get("/", (c) =>
     c.json({
       name: "PyTake Edge API",

@@ -8,6 +8,7 @@ import type { KV } from "./platform/kv/kv.ts";
 import type { Mailer } from "./platform/mail/mailer.ts";
 import type { RateLimiter } from "./platform/rate-limit/rate-limiter.ts";
 import type { Realtime } from "./platform/realtime/realtime.ts";
+import type { StaticAssets } from "./platform/assets/static-assets.ts";
 
 export interface Clock {
   now(): Date;
@@ -42,4 +43,6 @@ export interface Services {
    * not inside one of those promises goes through the job port instead.
    */
   longLived: boolean;
+  /** Files served beside the API (the reference UI at /docs); absent, /docs shows no UI. */
+  assets?: StaticAssets;
 }

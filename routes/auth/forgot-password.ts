@@ -19,7 +19,7 @@ export const route = defineRoute({ public: true }, {
   operationId: "forgotPassword",
   summary: "Mail a password reset link",
   description:
-    "Always 202, whether or not the email has an account. When it does, a single-use link valid for one hour is mailed.",
+    "Always 202, whether or not the email has an account. When it does, a single-use link valid for one hour is mailed. The one 202 without a `Location`: there is nothing to follow on purpose, as the answer must not tell whether the email has an account.",
   middleware: [authRateLimit],
   request: { body: jsonBody(z.object({ email: Email })) },
   responses: { 202: jsonContent(Accepted, "Accepted.") },

@@ -70,7 +70,7 @@ export const ListContactsQuery = PageQuery.extend(ContactFilterQuery.shape);
 export const SearchContactsQuery = ListContactsQuery.extend({
   q: z.string().trim().min(2).max(100).openapi({
     description:
-      "Name, email or phone (digits in any formatting), case- and accent-insensitive: `joao` finds João.",
+      "Words found in the name, email or phone, every one, in any order, case- and accent-insensitive (`silva joao` finds João da Silva); a phone number in any formatting is matched by its digits.",
     example: "joão",
   }),
 });

@@ -11,7 +11,13 @@ import {
   startImport,
 } from "../../src/contacts/import/contact-imports.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
-import { IdParam, jsonContent, problemResponse, Timestamp } from "../../src/http/openapi-schemas.ts";
+import {
+  acceptedContent,
+  IdParam,
+  jsonContent,
+  problemResponse,
+  Timestamp,
+} from "../../src/http/openapi-schemas.ts";
 import { page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { ApiError, notFound } from "../../src/http/problem.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
@@ -66,13 +72,14 @@ export const importRoute = defineRoute({ permission: "write:contacts" }, {
     },
   },
   responses: {
-    202: jsonContent(
+    202: acceptedContent(
       ImportSchema.extend({ reused: z.boolean() }),
       "Accepted; the import runs in the background.",
+      "/api/v1/contacts/imports/{id}",
     ),
     200: jsonContent(
       ImportSchema.extend({ reused: z.boolean() }),
-      "This file was already imported: that import.",
+      "This file was already imported: that import (`Location` names it too).",
     ),
     413: problemResponse("The file is too large or has too many rows."),
     415: problemResponse("Not a CSV or XLSX file."),

@@ -42,7 +42,8 @@ export const ListConversationsQuery = PageQuery.extend({
   contact_id: z.uuid().optional(),
   priority: Priority.optional(),
   q: z.string().trim().min(2).max(100).optional().openapi({
-    description: "Contact name, phone (any formatting) or email; case and accents ignored.",
+    description:
+      "Words of the contact's name, phone (any formatting) or email, every one in any order; case and accents ignored.",
     example: "joao",
   }),
   updated_since: z.iso.datetime({ offset: true }).optional().openapi({

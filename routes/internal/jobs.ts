@@ -8,6 +8,7 @@ import { ApiError } from "../../src/http/problem.ts";
 import { PermanentJobError } from "../../src/platform/jobs/jobs.ts";
 import { DeliveryLedger } from "../../src/platform/jobs/delivery-ledger.ts";
 import { jobCallbackPath, verifyQStashDelivery } from "../../src/platform/jobs/qstash-jobs.ts";
+import { errorSummary } from "../../src/observability/redact.ts";
 
 /**
  * QStash's signature covers the exact bytes and the public URL, so it is checked on the raw body
@@ -97,7 +98,7 @@ export const registerJobReceiver = (app: App) =>
       obs.metrics.jobsRun.inc({ name, outcome: last ? "failed" : "retry" });
       c.get("log").warn("job failed", { service: "jobs", job: name, error: err, permanent });
       if (permanent) {
-        throw new ApiError("not_retryable", `Job ${name} cannot succeed: ${(err as Error).message}`, {
+        throw new ApiError("not_retryable", `Job ${name} cannot succeed: ${errorSummary(err, 500)}`, {
           headers: { "Upstash-NonRetryable-Error": "true" },
         });
       }

@@ -4,18 +4,25 @@ import { contacts, conversations, messages } from "../../db/schema/index.ts";
 import type { App } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { idempotent } from "../../src/http/idempotency.ts";
-import { IdParam, jsonContent, problemResponse, Timestamp } from "../../src/http/openapi-schemas.ts";
+import {
+  acceptedContent,
+  IdParam,
+  jsonContent,
+  problemResponse,
+  Timestamp,
+} from "../../src/http/openapi-schemas.ts";
 import { offsetOf, page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { ApiError, notFound } from "../../src/http/problem.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
-import { containsPattern, countRows } from "../../src/platform/db/query-helpers.ts";
+import { countRows } from "../../src/platform/db/query-helpers.ts";
 import { configById } from "../../src/whatsapp/inbound/apply-events.ts";
+import { messageMatches } from "../../src/whatsapp/message-search.ts";
 import { statusTimeline } from "../../src/whatsapp/message-status.ts";
 import { messageView } from "../../src/whatsapp/message-view.ts";
 import { providerContext, providerFor } from "../../src/whatsapp/providers/registry.ts";
 import type { OutboundContent } from "../../src/whatsapp/providers/provider.ts";
 import { sendMessage } from "../../src/whatsapp/send-message.ts";
-import { MessageSchema, SendResponseSchema, TAG } from "./schemas.ts";
+import { followQueued, MESSAGE_STATUS_PATH, MessageSchema, SendResponseSchema, TAG } from "./schemas.ts";
 
 const DateOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).openapi({
   example: "2024-01-01",
@@ -32,7 +39,8 @@ export const ListMessagesQuery = PageQuery.extend({
 
 export const SearchMessagesQuery = PageQuery.extend({
   q: z.string().trim().min(2).max(200).openapi({
-    description: "Text to find, ignoring case and accents (`acao` finds `Ação`).",
+    description:
+      "Words to find, each anywhere in the text and in any order, ignoring case and accents (`zebra orcamento` finds “Quero o orçamento da fibra zebra”).",
     example: "boleto",
   }),
   from: DateOrTime.optional().openapi({ description: "On or after (a date means its start, UTC)." }),
@@ -62,7 +70,7 @@ export const searchRoute = defineRoute({ permission: "read:messages" }, {
   operationId: "searchMessages",
   summary: "Search messages",
   description:
-    "Finds `q` anywhere in a message's text, case- and accent-insensitive, through a trigram index.",
+    "Messages whose text holds every word of `q`, in any order, case- and accent-insensitive, through a trigram index.",
   request: { query: SearchMessagesQuery },
   responses: { 200: jsonContent(pageOf(MessageSchema), "Matches, newest first.") },
 });
@@ -111,7 +119,7 @@ export const resendRoute = defineRoute({ permission: "write:messages" }, {
   request: { params: IdParam },
   responses: {
     201: jsonContent(SendResponseSchema, "Sent."),
-    202: jsonContent(SendResponseSchema, "Queued after a transient failure."),
+    202: acceptedContent(SendResponseSchema, "Queued after a transient failure.", MESSAGE_STATUS_PATH),
     409: problemResponse("Not a failed outbound message, or the window is closed."),
   },
 });
@@ -156,11 +164,7 @@ export const registerHistoryRoutes = (app: App) => {
   app.openapi(searchRoute, async (c) => {
     const q = c.req.valid("query");
     const { db } = c.get("services").database;
-    // The same expression as the trigram index, so the planner can use it.
-    const filters: SQL[] = [
-      eq(messages.tenantId, c.get("principal")!.tenantId!),
-      sql`f_unaccent(lower(${messages.body})) like f_unaccent(lower(${containsPattern(q.q)}))`,
-    ];
+    const filters: SQL[] = [eq(messages.tenantId, c.get("principal")!.tenantId!), messageMatches(q.q)];
     if (q.from) filters.push(gte(messages.timestamp, startOf(q.from)));
     if (q.to) filters.push(lte(messages.timestamp, endOf(q.to)));
     if (q.conversation_id) filters.push(eq(messages.conversationId, q.conversation_id));
@@ -222,6 +226,7 @@ export const registerHistoryRoutes = (app: App) => {
         retryOf: row.message.id,
       }),
     );
+    followQueued(c, result);
     return c.json(result, result.outcome === "sent" ? 201 : 202);
   });
 

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { messageStatuses, messageTypes } from "../../db/schema/index.ts";
+import type { AppEnv } from "../../src/http/app-env.ts";
 import { Timestamp } from "../../src/http/openapi-schemas.ts";
 
 export const TAG = "Messages";
@@ -64,3 +66,16 @@ export const SendResponseSchema = z.object({
     description: "`queued`: the provider failed transiently; the message is retried in the background.",
   }),
 }).openapi("SendResult");
+
+/** Where a queued message is followed: its status and timeline. */
+export const MESSAGE_STATUS_PATH = "/api/v1/whatsapp/messages/{id}/status";
+
+/** A queued send (202) says where to follow it: `Location` at the message's status. */
+export function followQueued(
+  c: Context<AppEnv>,
+  result: { outcome: "sent" | "queued"; message: { id: string } },
+) {
+  if (result.outcome === "queued") {
+    c.header("Location", MESSAGE_STATUS_PATH.replace("{id}", result.message.id));
+  }
+}

@@ -4,11 +4,11 @@ import type { App } from "../../src/app.ts";
 import type { AppEnv } from "../../src/http/app-env.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { idempotent } from "../../src/http/idempotency.ts";
-import { jsonBody, jsonContent, problemResponse } from "../../src/http/openapi-schemas.ts";
+import { acceptedContent, jsonBody, jsonContent, problemResponse } from "../../src/http/openapi-schemas.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
 import type { OutboundContent } from "../../src/whatsapp/providers/provider.ts";
 import { sendMessage } from "../../src/whatsapp/send-message.ts";
-import { SendCommon, SendResponseSchema, TAG } from "./schemas.ts";
+import { followQueued, MESSAGE_STATUS_PATH, SendCommon, SendResponseSchema, TAG } from "./schemas.ts";
 
 /** WhatsApp's own limits (reference A.4), checked before anything is sent. */
 const Url = z.url({ protocol: /^https?$/ }).max(2048).openapi({ example: "https://example.com/arquivo.pdf" });
@@ -119,7 +119,11 @@ export const SendListBody = z.object({
 
 const responses = {
   201: jsonContent(SendResponseSchema, "Accepted by WhatsApp (`sent`); receipts follow as events."),
-  202: jsonContent(SendResponseSchema, "Stored; a transient provider failure is being retried (`queued`)."),
+  202: acceptedContent(
+    SendResponseSchema,
+    "Stored; a transient provider failure is being retried (`queued`).",
+    MESSAGE_STATUS_PATH,
+  ),
   409: problemResponse(
     "`window_closed`: over 24 hours since the customer last wrote (send a template); or no active number; or a blocked contact.",
   ),
@@ -216,6 +220,7 @@ async function send(
       content,
     }),
   );
+  followQueued(c, result);
   return c.json(result, result.outcome === "sent" ? 201 : 202);
 }
 

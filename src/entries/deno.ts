@@ -12,9 +12,20 @@ import { scheduleSweep } from "../sweeps.ts";
 import { ConfigError, parseConfig, parseServerlessConfig } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { assembleServices } from "../platform/assemble-services.ts";
+import { PackageAssets } from "../platform/assets/package-assets.ts";
+import type { Mail } from "../platform/mail/mailer.ts";
 import { LocalRealtime } from "../platform/realtime/local-realtime.ts";
 import { withDevSecrets } from "./dev-secrets.ts";
 import { openDatabase } from "./open-database.ts";
+
+/**
+ * Development's mailbox: each mail printed whole (links and their tokens included) to stderr, for
+ * the developer at the console. Not a log line: logs never carry tokens or addresses.
+ */
+function printDevMail(mail: Mail): void {
+  // deno-lint-ignore no-console
+  console.error(`\n── mail (${mail.kind}) to ${mail.to}: ${mail.subject}\n${mail.text}\n──`);
+}
 
 async function main(): Promise<void> {
   const raw = Deno.env.toObject();
@@ -36,7 +47,12 @@ async function main(): Promise<void> {
   const obs = createObservability({ level: config.logLevel });
   const database = await openDatabase(config.database);
   const realtime = new LocalRealtime();
-  const services = assembleServices(config, database, obs, { realtime, longLived: !onDeploy });
+  const services = assembleServices(config, database, obs, {
+    realtime,
+    longLived: !onDeploy,
+    assets: new PackageAssets(),
+    ...(config.env === "development" ? { devMailbox: printDevMail } : {}),
+  });
   const app = createApp(services);
   await ensureBootstrapAdmin(services);
   services.runner?.start();

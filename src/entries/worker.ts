@@ -8,6 +8,7 @@ import { ensureBootstrapAdmin } from "../bootstrap.ts";
 import { ConfigError, parseServerlessConfig, type RawEnv } from "../config.ts";
 import { createObservability } from "../observability/observability.ts";
 import { type AssembledServices, assembleServices } from "../platform/assemble-services.ts";
+import { type AssetsBinding, WorkersAssets } from "../platform/assets/workers-assets.ts";
 import { openNeonHttp } from "../platform/db/neon-http.ts";
 import type {
   DurableObjectNamespace,
@@ -21,6 +22,8 @@ export { TenantRoom } from "../platform/realtime/tenant-room.ts";
 
 export interface WorkerEnv extends Record<string, unknown> {
   ROOMS: DurableObjectNamespace;
+  /** Workers static assets (wrangler.toml `[assets]`): the reference UI's bundle. */
+  ASSETS?: AssetsBinding;
 }
 
 interface Built {
@@ -58,6 +61,7 @@ function build(env: WorkerEnv): Built {
     longLived: false,
     // `waitUntil` work is cut 30 s after the response: a job cut there is claimed again soon.
     runner: { lockSeconds: RUNNER_LOCK_SECONDS },
+    assets: env.ASSETS ? new WorkersAssets(env.ASSETS) : undefined,
   });
   const value = { app: createApp(services), services };
   built = { env, value };

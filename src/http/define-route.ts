@@ -1,9 +1,10 @@
-import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig, type z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { authenticate, authenticateHandshake, requirePermission, requireUser } from "../auth/authenticate.ts";
 import type { Permission } from "../auth/permissions.ts";
 import type { AppEnv } from "./app-env.ts";
 import { problemResponse } from "./openapi-schemas.ts";
+import { strictBody } from "./strict-body.ts";
 
 /**
  * Who may call a route, declared once in its definition. The same declaration drives the
@@ -31,6 +32,13 @@ type Definition = Omit<RouteConfig, "security" | "middleware"> & {
   webSocket?: true;
 };
 
+/**
+ * Input rules every route inherits from here (write no per-route code for them):
+ * - A JSON body refuses fields its schema does not declare: 422 `body.<field>` "Received unknown
+ *   parameter" (src/http/strict-body.ts says how to keep a map open on purpose).
+ * - No text anywhere in the input (body, query, path, headers) may hold NUL or a lone surrogate:
+ *   422 naming the field, checked by the validation hook (src/http/validation-hook.ts).
+ */
 export function defineRoute<const R extends Definition>(access: Access, { webSocket, ...route }: R) {
   const protectedRoute = "permission" in access || "user" in access;
   const auth = webSocket ? authenticateHandshake : authenticate;
@@ -47,7 +55,7 @@ export function defineRoute<const R extends Definition>(access: Access, { webSoc
     ...("user" in access ? [auth, requireUser] : []),
     ...(route.middleware ?? []),
   ];
-  const req = route.request;
+  const req = strictJsonBody(route.request);
   const takesInput = Boolean(req?.body || req?.query || req?.params || req?.headers);
   const responses = {
     ...(req?.body
@@ -73,6 +81,7 @@ export function defineRoute<const R extends Definition>(access: Access, { webSoc
   };
   const config = {
     ...route,
+    ...(req ? { request: req } : {}),
     responses,
     ...(protectedRoute ? { security: [{ bearerAuth: [] }] } : { security: [] }),
     "x-pytake-access": "permission" in access
@@ -88,3 +97,20 @@ export function defineRoute<const R extends Definition>(access: Access, { webSoc
     & R
     & { middleware: MiddlewareHandler<AppEnv>[] };
 }
+
+type Request = RouteConfig["request"];
+
+/** The request with its JSON body schema made strict (unknown fields refused), everything else as given. */
+function strictJsonBody(req: Request): Request {
+  const json = req?.body?.content?.["application/json"] as { schema?: unknown } | undefined;
+  if (!json || !isZod(json.schema)) return req;
+  return {
+    ...req,
+    body: {
+      ...req!.body!,
+      content: { ...req!.body!.content, "application/json": { ...json, schema: strictBody(json.schema) } },
+    },
+  };
+}
+
+const isZod = (s: unknown): s is z.core.$ZodType => typeof s === "object" && s !== null && "_zod" in s;

@@ -1,5 +1,4 @@
 import type { Config } from "../config.ts";
-import { SCALAR_CDN } from "./docs-page.ts";
 
 /**
  * Security and CORS headers, computed once from the config and set on every response in one
@@ -9,7 +8,7 @@ import { SCALAR_CDN } from "./docs-page.ts";
 export interface EdgeHeaders {
   /** For every API response. */
   api: [string, string][];
-  /** For the HTML reference at /docs: its scripts come from a CDN. */
+  /** For the HTML reference at /docs: everything it loads is ours (its script, the spec). */
   docs: [string, string][];
   /** Answers a CORS preflight, or returns null when the request is not one. */
   preflight(req: Request): Response | null;
@@ -31,7 +30,6 @@ export function edgeHeaders(config: Config): EdgeHeaders {
     ["Cross-Origin-Opener-Policy", "same-origin"],
     ["Access-Control-Expose-Headers", EXPOSE_HEADERS],
   ];
-  const cdn = new URL(SCALAR_CDN).origin;
   const anyOrigin = config.corsOrigins === "*";
   const allowed = new Set(anyOrigin ? [] : config.corsOrigins);
   const allowOrigin = (origin: string | null) =>
@@ -46,7 +44,8 @@ export function edgeHeaders(config: Config): EdgeHeaders {
       ...common,
       [
         "Content-Security-Policy",
-        `default-src 'self'; script-src 'self' 'unsafe-inline' ${cdn}; style-src 'self' 'unsafe-inline' https:; font-src 'self' https: data:; img-src 'self' https: data:; connect-src 'self' https:`,
+        // connect-src https: lets the reference's "try it" reach the API's documented servers.
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:; connect-src 'self' https:",
       ],
     ],
     allowOrigin,

@@ -31,6 +31,25 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   content: { "application/json": { schema } },
 });
 
+/**
+ * A 202: the work goes on after the answer. Every 202 of the API says where to follow it, in
+ * `Location` (RFC 9110 §15.3.3): `follow` is that resource's path template, which GET answers with
+ * the work's state. The handler sets the header (`c.header("Location", …)`).
+ */
+export const acceptedContent = <T extends z.ZodType>(schema: T, description: string, follow: string) => ({
+  description,
+  headers: {
+    Location: {
+      description: `Where to follow the work: \`GET ${follow}\`.`,
+      schema: {
+        type: "string" as const,
+        example: follow.replace(/\{\w+\}/g, "0192f0c4-7a3e-7c41-9d2e-5b8f1a6c3e21"),
+      },
+    },
+  },
+  content: { "application/json": { schema } },
+});
+
 export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({
   required: true,
   description,

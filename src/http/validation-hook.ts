@@ -1,4 +1,5 @@
-import type { Hook } from "@hono/zod-openapi";
+import type { Hook, z } from "@hono/zod-openapi";
+import { textFaults } from "../core/storable-text.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ApiError, type FieldError } from "./problem.ts";
 
@@ -11,18 +12,45 @@ const where: Record<string, string> = {
   cookie: "cookie",
 };
 
+type Issue = z.core.$ZodIssue;
+
+/** One issue as the fields it names: an unknown-keys issue names each key it found. */
+function fieldErrors(issue: Issue, base: string[]): FieldError[] {
+  const at = [...base, ...issue.path.map(String)];
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => {
+      const path = [...at, key];
+      return { path: path.join("."), message: `Received unknown parameter: ${path.slice(1).join(".")}` };
+    });
+  }
+  if (issue.code === "invalid_union") {
+    // The branch that failed only on unknown fields is the one the client meant: name those.
+    const near = issue.errors.find((branch) =>
+      branch.length > 0 && branch.every((i) => i.code === "unrecognized_keys")
+    );
+    if (near) return near.flatMap((i) => fieldErrors(i, at));
+  }
+  return [{ path: at.join("."), message: issue.message }];
+}
+
 /**
  * The `defaultHook` of every OpenAPI route: a failed zod validation becomes a 422 problem with
- * one `{ path, message }` per issue, the path prefixed by where the value came from.
+ * one `{ path, message }` per issue, the path prefixed by where the value came from. Text the
+ * database cannot store (NUL, lone surrogates) fails here too, whatever the schema says, so it
+ * never reaches a statement: on success the hook sees the parsed value, on failure the raw input.
  */
 // deno-lint-ignore no-explicit-any
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
-  if (result.success) return;
   const prefix = where[result.target] ?? result.target;
-  const errors: FieldError[] = result.error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].join("."),
-    message: issue.message,
-  }));
+  // @hono/zod-validator passes the raw input as `data` on failure (the type knows it only on success).
+  const faults = textFaults((result as { data?: unknown }).data, [prefix]);
+  if (result.success && faults.length === 0) return;
+  const errors: FieldError[] = [
+    ...(result.success
+      ? []
+      : (result.error.issues as Issue[]).flatMap((issue) => fieldErrors(issue, [prefix]))),
+    ...faults.map((f) => ({ path: f.path.join("."), message: f.message })),
+  ];
   const n = errors.length;
   throw new ApiError(
     "validation_failed",

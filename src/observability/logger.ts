@@ -1,3 +1,4 @@
+import { redactFields } from "./redact.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -103,20 +104,10 @@ class HubLogger implements Logger {
   }
 }
 
-/** Errors do not survive JSON.stringify; keep their name, message and stack. */
+/**
+ * Errors do not survive JSON.stringify, and their messages carry SQL parameters; secrets and
+ * personal data must not be written either (src/observability/redact.ts).
+ */
 function serializeErrors(fields: Record<string, unknown>): Record<string, unknown> {
-  for (const k in fields) {
-    if (fields[k] instanceof Error) {
-      const out: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(fields)) out[key] = v instanceof Error ? describeError(v) : v;
-      return out;
-    }
-  }
-  return fields;
-}
-
-export function describeError(err: Error): Record<string, unknown> {
-  const out: Record<string, unknown> = { name: err.name, message: err.message, stack: err.stack };
-  if (err.cause instanceof Error) out.cause = describeError(err.cause);
-  return out;
+  return redactFields(fields);
 }

@@ -3,13 +3,14 @@ import { SecretBox } from "../core/secret-box.ts";
 import { EventBus } from "../events/events.ts";
 import type { Observability } from "../observability/observability.ts";
 import { type Clock, type Services, systemClock } from "../services.ts";
+import type { StaticAssets } from "./assets/static-assets.ts";
 import type { Database } from "./db/database.ts";
 import { JobRegistry } from "./jobs/jobs.ts";
 import { LocalJobRunner, type LocalJobRunnerOptions } from "./jobs/local-job-runner.ts";
 import { QStashJobQueue } from "./jobs/qstash-jobs.ts";
 import { MemoryKV } from "./kv/memory-kv.ts";
 import { createUpstashRedis, UpstashKV } from "./kv/upstash-kv.ts";
-import { OutboxMailer } from "./mail/mailer.ts";
+import { type Mail, OutboxMailer } from "./mail/mailer.ts";
 import { MemoryRateLimiter } from "./rate-limit/memory-rate-limiter.ts";
 import { UpstashRateLimiter } from "./rate-limit/upstash-rate-limiter.ts";
 import type { Realtime } from "./realtime/realtime.ts";
@@ -35,6 +36,10 @@ export function assembleServices(
     fetch?: typeof fetch;
     /** False on Workers: see `Services.longLived`. Default true (a Deno server). */
     longLived?: boolean;
+    /** Shows each mail whole to a developer (the Deno entry, in development only). */
+    devMailbox?: (mail: Mail) => void;
+    /** Where this runtime keeps the files served beside the API (src/platform/assets). */
+    assets?: StaticAssets;
   },
 ): AssembledServices {
   const clock = opts.clock ?? systemClock;
@@ -48,7 +53,7 @@ export function assembleServices(
     ...opts.runner,
   });
   const jobs = config.qstash ? new QStashJobQueue(config.qstash, config.publicBaseUrl, jobRegistry) : runner!;
-  const mailer = new OutboxMailer(database, obs.log, { logBodies: config.env !== "production" });
+  const mailer = new OutboxMailer(database, obs.log, { devMailbox: opts.devMailbox });
   const events = new EventBus({ realtime: opts.realtime, obs, clock });
   return {
     events,
@@ -62,6 +67,7 @@ export function assembleServices(
     jobRegistry,
     mailer,
     realtime: opts.realtime,
+    assets: opts.assets,
     obs,
     clock,
     runner,

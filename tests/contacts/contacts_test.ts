@@ -396,6 +396,18 @@ Deno.test("contacts: list filters, pagination and search", async (t) => {
       assert.equal((await search("zzz")).meta.total, 0);
     });
 
+    await t.step("every word must match, in any order", async () => {
+      assert.deepEqual((await search("araujo joao")).data.map((c) => c.id), [joao.id]);
+      assert.deepEqual((await search("  PROVEDOR   joão ")).data.map((c) => c.id), [joao.id]);
+      assert.deepEqual(
+        (await search("joao 98765-4321")).data.map((c) => c.id),
+        [joao.id],
+        "a phone word by digits",
+      );
+      assert.equal((await search("joao conceicao")).meta.total, 0, "no contact has both");
+      assert.equal((await search("maria zzz")).meta.total, 0);
+    });
+
     await t.step("search by phone digits in any formatting", async () => {
       for (const q of ["98765-4321", "(11) 98765", "+55 11 98765-4321", "987654321", "11987654321"]) {
         assert.deepEqual((await search(q)).data.map((c) => c.id), [joao.id], q);
@@ -442,6 +454,26 @@ Deno.test("contacts: list filters, pagination and search", async (t) => {
 
 // ---------------------------------------------------------------------------------------------
 // Tags
+
+Deno.test("contacts: a search of several words still uses the trigram index", async () => {
+  const ctx = await createTestContext();
+  try {
+    const { contactMatches } = await import("../../src/contacts/contact-search.ts");
+    // With no rows the planner prefers a scan; force the choice it makes on big tables.
+    await ctx.services.database.rows(sql`set enable_seqscan = off`);
+    const plan = await ctx.services.database.rows<{ "QUERY PLAN": string }>(
+      sql`explain select id from contacts where ${contactMatches("silva joão 98765-4321")}`,
+    );
+    const text = plan.map((r) => r["QUERY PLAN"]).join("\n");
+    assert.match(text, /contacts_search_idx/, text);
+    // Every word is a condition the index answers, not a filter applied to the rows after it.
+    const indexCond = text.split("\n").find((l) => l.includes("Index Cond:")) ?? "";
+    assert.equal(indexCond.match(/~~/g)?.length, 3, text);
+    assert.doesNotMatch(text, /^\s*Filter:/m, text);
+  } finally {
+    await ctx.close();
+  }
+});
 
 Deno.test("contacts: add and remove tags", async (t) => {
   const ctx = await createTestContext();
@@ -1141,6 +1173,89 @@ Deno.test("contacts import: files that cannot be imported", async (t) => {
     await t.step("nothing was stored by the refused uploads", async () => {
       assert.equal(await imports(), 1, "only the header-only file");
       assert.equal((await list(ctx, owner.token)).meta.total, 0);
+    });
+  } finally {
+    await ctx.close();
+  }
+});
+
+/** Excel's "Unicode Text": UTF-16LE with a BOM, the one text format whose bytes may hold U+0000. */
+function utf16le(text: string): Uint8Array {
+  const out = new Uint8Array(2 + text.length * 2);
+  out.set([0xff, 0xfe]);
+  for (let i = 0; i < text.length; i++) {
+    out[2 + i * 2] = text.charCodeAt(i) & 0xff;
+    out[3 + i * 2] = text.charCodeAt(i) >> 8;
+  }
+  return out;
+}
+
+Deno.test("contacts import: NUL characters in cells and headers are row errors, never a 500", async (t) => {
+  const ctx = await createTestContext();
+  try {
+    const owner = await roomyTenant(ctx);
+    const rows = [
+      "nome\ttelefone\temail\tpla\u0000no",
+      "Ana\u0000Maria\t+5511912349001\t\t",
+      "Bruno\t+5511912349002\tbru\u0000no@example.com\t",
+      "Carla\t+5511912349003\t\tfibra\u0000500",
+      "Davi\t+5511912349004\t\t",
+      "Eva\t+55119123\u000049005\t\t",
+    ];
+    let imp: Import;
+
+    await t.step("a UTF-16 file with NULs is accepted and the job completes it", async () => {
+      const res = await uploadContacts(ctx, owner.token, utf16le(rows.join("\r\n")), {
+        name: "clientes.txt",
+        type: "text/plain",
+      });
+      const accepted = await body<Import>(res);
+      assert.equal(res.status, 202, JSON.stringify(accepted));
+      assert.deepEqual(accepted.columns, {
+        nome: "name",
+        telefone: "phone",
+        email: "email",
+        "pla\uFFFDno": "attributes.plano",
+      });
+      await ctx.services.runner!.drain();
+      imp = (await call<Import>(ctx, owner.token, `/api/v1/contacts/imports/${accepted.id}`)).body;
+      assert.equal(imp.status, "completed");
+      assert.equal(imp.created, 1);
+      assert.equal(imp.failed, 4);
+    });
+
+    await t.step("each bad cell is a row error naming its field, its value shown with U+FFFD", async () => {
+      const errors = await errorsOf(ctx, owner.token, imp.id);
+      assert.deepEqual(errors.data.map((e) => [e.row, e.field, e.value]), [
+        [2, "name", "Ana\uFFFDMaria"],
+        [3, "email", "bru\uFFFDno@example.com"],
+        [4, "attributes.plano", "fibra\uFFFD500"],
+        [6, "phone", "+55119123\uFFFD49005"],
+      ]);
+      for (const e of errors.data) assert.match(e.reason, /NUL/);
+      const all = await list(ctx, owner.token);
+      assert.deepEqual(phonesOf(all), ["+5511912349004"]);
+    });
+
+    await t.step(
+      "a UTF-8 file with a NUL past its first 64 KB: that row fails, the others import",
+      async () => {
+        const good = Array.from({ length: 2500 }, (_, i) => `Cliente ${i},+55119${String(50000000 + i)}`);
+        const csv = ["nome,telefone", ...good, "Fim\u0000,+5511960000000"].join("\n");
+        assert.ok(csv.indexOf("\u0000") > 64 * 1024);
+        const done = await importContacts(ctx, owner.token, csv, { name: "grande.csv" });
+        assert.equal(done.status, "completed");
+        assert.equal(done.created, 2500);
+        assert.equal(done.failed, 1);
+      },
+    );
+
+    await t.step("a NUL in the file name is refused by the form parser, not a 500", async () => {
+      const res = await uploadContacts(ctx, owner.token, "nome,telefone\nZé,+5511960000001\n", {
+        name: "clien\u0000tes.csv",
+      });
+      const p = await body(res);
+      assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${JSON.stringify(p)}`);
     });
   } finally {
     await ctx.close();

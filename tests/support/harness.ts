@@ -4,6 +4,7 @@ import { ensureBootstrapAdmin } from "../../src/bootstrap.ts";
 import { type Config, parseConfig, type RawEnv } from "../../src/config.ts";
 import { createObservability } from "../../src/observability/observability.ts";
 import { type AssembledServices, assembleServices } from "../../src/platform/assemble-services.ts";
+import { PackageAssets } from "../../src/platform/assets/package-assets.ts";
 import type { Database } from "../../src/platform/db/database.ts";
 import { openPglite, wrapPglite } from "../../src/platform/db/pglite.ts";
 import { migratePostgres, openPostgres } from "../../src/platform/db/postgres.ts";
@@ -114,6 +115,7 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
   const realtime = new LocalRealtime({ now: () => clock.now().getTime(), ...opts.realtime });
   const services = assembleServices(config, database, obs, {
     realtime,
+    assets: new PackageAssets(),
     clock,
     runner: { backoffMs: () => 0, ...opts.runner },
   });

@@ -112,3 +112,77 @@ export function operations(doc: OpenApiDoc): { method: string; path: string; op:
   }
   return out;
 }
+
+/** A place inside a JSON body: keys and array indexes from the root. */
+export type BodyPath = string[];
+
+/**
+ * Every place in a body schema that holds text, in every variant of a union, optional or not:
+ * properties by name, array items at index 0, a record's values under the key `k`.
+ */
+export function stringPaths(doc: OpenApiDoc, raw: Schema, at: BodyPath = [], depth = 0): BodyPath[] {
+  const schema = resolve(doc, raw);
+  if (!schema || depth > 8) return [];
+  const variants = schema.oneOf ?? schema.anyOf ?? schema.allOf;
+  if (variants) {
+    const all = variants.flatMap((v: Schema) => stringPaths(doc, v, at, depth + 1));
+    return [...new Map(all.map((p: BodyPath) => [p.join("."), p])).values()] as BodyPath[];
+  }
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.includes("string") && schema.format !== "binary") return [at];
+  if (types.includes("array")) return stringPaths(doc, schema.items, [...at, "0"], depth + 1);
+  if (types.includes("object") || schema.properties) {
+    const out = Object.entries(schema.properties ?? {}).flatMap(([k, v]) =>
+      stringPaths(doc, v, [...at, k], depth + 1)
+    );
+    const extra = schema.additionalProperties;
+    if (extra && typeof extra === "object") out.push(...stringPaths(doc, extra, [...at, "k"], depth + 1));
+    return out;
+  }
+  return [];
+}
+
+/**
+ * Every object of a fixed shape in a body schema (the root included), in every variant: where an
+ * unknown field can be tried. `strict` says whether the document marks it `additionalProperties: false`.
+ */
+export function objectPaths(
+  doc: OpenApiDoc,
+  raw: Schema,
+  at: BodyPath = [],
+  depth = 0,
+): { path: BodyPath; strict: boolean }[] {
+  const schema = resolve(doc, raw);
+  if (!schema || depth > 8) return [];
+  const variants = schema.oneOf ?? schema.anyOf ?? schema.allOf;
+  if (variants) {
+    const all = variants.flatMap((v: Schema) => objectPaths(doc, v, at, depth + 1));
+    return [...new Map(all.map((p: { path: BodyPath }) => [p.path.join("."), p])).values()] as {
+      path: BodyPath;
+      strict: boolean;
+    }[];
+  }
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.includes("array")) return objectPaths(doc, schema.items, [...at, "0"], depth + 1);
+  if (!schema.properties) return [];
+  return [
+    { path: at, strict: schema.additionalProperties === false },
+    ...Object.entries(schema.properties).flatMap(([k, v]) => objectPaths(doc, v, [...at, k], depth + 1)),
+  ];
+}
+
+/** `value` with `leaf` put at `path`, making the objects and arrays on the way as needed. */
+export function withValueAt(value: unknown, path: BodyPath, leaf: unknown): unknown {
+  if (path.length === 0) return leaf;
+  const [head, ...rest] = path;
+  if (/^\d+$/.test(head)) {
+    const arr = Array.isArray(value) ? [...value] : [];
+    arr[Number(head)] = withValueAt(arr[Number(head)], rest, leaf);
+    return arr;
+  }
+  const obj = value !== null && typeof value === "object" && !Array.isArray(value)
+    ? { ...value as Record<string, unknown> }
+    : {};
+  obj[head] = withValueAt(obj[head], rest, leaf);
+  return obj;
+}

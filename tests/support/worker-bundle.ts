@@ -5,6 +5,8 @@ export interface WorkerBundle {
   bytes: number;
   gzipBytes: number;
   compatibilityDate: string;
+  /** The static assets folder the `[build]` step filled (wrangler.toml `[assets]`). */
+  assetsDirectory: string;
 }
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -32,7 +34,14 @@ export async function bundleWorker(): Promise<WorkerBundle> {
   ).arrayBuffer();
   const toml = await Deno.readTextFile(`${root}/wrangler.toml`);
   const compatibilityDate = toml.match(/^compatibility_date\s*=\s*"([^"]+)"/m)![1];
-  return { path, bytes: bytes.length, gzipBytes: gzipped.byteLength, compatibilityDate };
+  const assets = toml.match(/^\[assets\][^[]*?^directory\s*=\s*"([^"]+)"/m)![1];
+  return {
+    path,
+    bytes: bytes.length,
+    gzipBytes: gzipped.byteLength,
+    compatibilityDate,
+    assetsDirectory: new URL(assets, `file://${root}/`).pathname,
+  };
 }
 
 export interface RunningWorker {
@@ -66,6 +75,12 @@ export async function startWorker(bundle: WorkerBundle, opts: WorkerOptions): Pr
     compatibilityDate: bundle.compatibilityDate,
     compatibilityFlags: ["nodejs_compat"],
     durableObjects: { ROOMS: "TenantRoom" },
+    // As wrangler.toml declares them: the folder its [build] step filled, reached only through the Worker.
+    assets: {
+      directory: bundle.assetsDirectory,
+      binding: "ASSETS",
+      routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
+    },
     bindings: opts.bindings,
     ...(opts.outbound ? { outboundService: (req: Request) => opts.outbound!(req) } : {}),
   });

@@ -21,6 +21,8 @@ Deno.test("history: a conversation's messages, paginated, and an accent-insensit
     ctx.clock.advance(1000);
     await customerWrites(ctx, owner.token, number.id, bia, "Ação judicial? Não, só quero cancelar");
     ctx.clock.advance(1000);
+    await customerWrites(ctx, owner.token, number.id, bia, "Quero o orçamento da fibra zebra");
+    ctx.clock.advance(1000);
     const sent = await ctx.request("/api/v1/whatsapp/send", {
       method: "POST",
       token: owner.token,
@@ -68,6 +70,16 @@ Deno.test("history: a conversation's messages, paginated, and an accent-insensit
       );
     });
 
+    await t.step("every word must match, in any order, case and accents ignored", async () => {
+      const found = async (q: string) =>
+        (await get(`/api/v1/whatsapp/messages/search?q=${encodeURIComponent(q)}`)).data.map((m) => m.body);
+      for (const q of ["zebra orcamento", "ORÇAMENTO  Zebra", "fibra quero zebra"]) {
+        assert.deepEqual(await found(q), ["Quero o orçamento da fibra zebra"], q);
+      }
+      assert.deepEqual(await found("zebra boleto"), [], "one word missing: no match");
+      assert.deepEqual(await found("via segunda boleto"), ["Preciso da segunda via do boleto"]);
+    });
+
     await t.step("from and to bound the search by date", async () => {
       const today = ctx.clock.now().toISOString().slice(0, 10);
       assert.equal(
@@ -89,21 +101,24 @@ Deno.test("history: a conversation's messages, paginated, and an accent-insensit
   }
 });
 
-Deno.test("history: the search uses the trigram index", async () => {
+Deno.test("history: the search uses the trigram index, for every word", async () => {
   const ctx = await createTestContext();
   try {
-    const rows = await ctx.services.database.rows<{ "QUERY PLAN": string }>(
-      (await import("drizzle-orm"))
-        .sql`explain select id from messages where f_unaccent(lower(body)) like f_unaccent(lower('%boleto%'))`,
-    );
+    const { sql } = await import("drizzle-orm");
+    const { messageMatches } = await import("../../src/whatsapp/message-search.ts");
+    const query = sql`explain select id from messages where ${messageMatches("zebra orcamento")}`;
+    const rows = await ctx.services.database.rows<{ "QUERY PLAN": string }>(query);
     // With no rows the planner may still prefer a scan; force the choice it makes on big tables.
-    await ctx.services.database.rows((await import("drizzle-orm")).sql`set enable_seqscan = off`);
-    const forced = await ctx.services.database.rows<{ "QUERY PLAN": string }>(
-      (await import("drizzle-orm"))
-        .sql`explain select id from messages where f_unaccent(lower(body)) like f_unaccent(lower('%boleto%'))`,
-    );
+    await ctx.services.database.rows(sql`set enable_seqscan = off`);
+    const forced = (await ctx.services.database.rows<{ "QUERY PLAN": string }>(query)).map((r) =>
+      r["QUERY PLAN"]
+    )
+      .join("\n");
     assert.ok(rows.length > 0);
-    assert.ok(forced.some((r) => /messages_body_search_idx/.test(r["QUERY PLAN"])), JSON.stringify(forced));
+    assert.match(forced, /messages_body_search_idx/, forced);
+    const indexCond = forced.split("\n").find((l) => l.includes("Index Cond:")) ?? "";
+    assert.equal(indexCond.match(/~~/g)?.length, 2, `both words are index conditions: ${forced}`);
+    assert.doesNotMatch(forced, /^\s*Filter:/m, forced);
   } finally {
     await ctx.close();
   }

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { and, eq } from "drizzle-orm";
 import { contacts, conversations, messages, webhookEvents, whatsappConfigs } from "../../db/schema/index.ts";
 import { body, createTestContext, type TestContext } from "../support/harness.ts";
-import { type Account, registerTenant } from "../support/identity.ts";
+import { type Account, loginToken, registerTenant } from "../support/identity.ts";
 import {
   type GraphStandIn,
   inboundTextPayload,
@@ -563,6 +563,13 @@ Deno.test("Meta: provider errors — permanent ones fail the send, transient one
     });
     const q = await body<{ message: Message; outcome: string }>(queued);
     assert.equal(queued.status, 202);
+    // The 202 says where to follow the retries.
+    const location = queued.headers.get("location");
+    assert.equal(location, `/api/v1/whatsapp/messages/${q.message.id}/status`);
+    const following = await body<{ id: string; status: string }>(
+      await f.ctx.request(location!, { token: f.owner.token }),
+    );
+    assert.deepEqual([following.id, following.status], [q.message.id, "pending"], "waiting for its retry");
     for (let i = 0; i < 3; i++) {
       f.ctx.clock.advance(3600_000);
       await f.ctx.services.runner!.drain();
@@ -572,6 +579,10 @@ Deno.test("Meta: provider errors — permanent ones fail the send, transient one
     );
     assert.equal(row.status, "sent", "sent on the third attempt");
     assert.ok(row.providerMessageId);
+    // Hours later: the first token has expired.
+    const token = await loginToken(f.ctx, f.owner.email);
+    const followed = await body<{ status: string }>(await f.ctx.request(location!, { token }));
+    assert.equal(followed.status, "sent");
     const sends = f.graph.sent.filter((s) => s.type === "template");
     assert.equal(sends.length, 1, "accepted once");
   } finally {
@@ -632,6 +643,31 @@ Deno.test("Meta: Meta's own example webhook with its published signature is acce
     ]);
     const [c] = await f.ctx.services.database.db.select().from(contacts);
     assert.deepEqual([c.phone, c.profileName], ["+16505551234", "Sheena Nelson"]);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("Meta: a NUL or a lone surrogate in an inbound message is kept as U+FFFD, never a lost message", async () => {
+  const f = await setup();
+  try {
+    const res = await f.webhook(
+      inboundTextPayload({
+        ...meta,
+        from: "5511977776666",
+        name: "Ro\u0000drigo",
+        text: "sem\u0000sinal \ud800!",
+      }),
+    );
+    assert.deepEqual(await body(res), { status: "received" });
+    const [m] = await messagesOf(f.ctx);
+    assert.equal(m?.body, "sem\uFFFDsinal \uFFFD!");
+    const [contact] = await f.ctx.services.database.db.select().from(contacts).where(
+      eq(contacts.id, m.contactId),
+    );
+    assert.equal(contact.profileName, "Ro\uFFFDdrigo");
+    const [event] = await f.ctx.services.database.db.select().from(webhookEvents);
+    assert.equal(event.status, "processed", event.error ?? "");
   } finally {
     await f.close();
   }

@@ -4,6 +4,8 @@ import { pgliteBackend } from "../support/sql-backend.ts";
 import { freshPglite, TEST_ENV } from "../support/harness.ts";
 import { bundleWorker, pollUntil, startWorker } from "../support/worker-bundle.ts";
 import { rawHandshake, WsClient } from "../support/ws-client.ts";
+import { SCALAR_SCRIPT_PATH } from "../../src/http/docs-page.ts";
+import { PackageAssets } from "../../src/platform/assets/package-assets.ts";
 
 /**
  * The Worker as it would be deployed: bundled by wrangler (no code splitting), run in workerd by
@@ -47,6 +49,25 @@ Deno.test("Worker bundle runs in workerd", async (t) => {
       const doc = await res.json() as { openapi: string; paths: Record<string, unknown> };
       assert.equal(doc.openapi, "3.1.0");
       assert.ok("/observability/metrics" in doc.paths);
+    });
+
+    await t.step("/docs and the reference UI's bundle from static assets, not a CDN", async () => {
+      const page = await mf.dispatchFetch("http://worker.test/docs");
+      const html = await page.text();
+      assert.equal(page.status, 200);
+      const script = html.match(/<script src="([^"]+)"/)?.[1];
+      assert.equal(script, SCALAR_SCRIPT_PATH);
+      assert.doesNotMatch(html, /https?:\/\//, "the page names no other origin");
+      const js = await mf.dispatchFetch(`http://worker.test${script}`);
+      const bytes = new Uint8Array(await js.arrayBuffer());
+      assert.equal(js.status, 200);
+      assert.equal(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
+      assert.match(js.headers.get("content-type")!, /^text\/javascript/);
+      const original = await new PackageAssets().get("api-reference/standalone.js");
+      assert.equal(bytes.length, original!.length, "the package's bytes, whole");
+      const direct = await mf.dispatchFetch("http://worker.test/api-reference/standalone.js");
+      assert.equal(direct.status, 404, "only the Worker serves the assets, at its versioned path");
+      await direct.body?.cancel();
     });
 
     await t.step("a database round trip over neon-http reaches the stand-in", async () => {

@@ -5,6 +5,7 @@ import { auditInsert, type RequestMeta } from "../../audit/audit-log.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { sha256Hex } from "../../core/crypto.ts";
 import { uuidv7 } from "../../core/ids.ts";
+import { storableText } from "../../core/storable-text.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import { offsetOf, type PageParams } from "../../http/pagination.ts";
 import { countRows } from "../../platform/db/query-helpers.ts";
@@ -95,7 +96,7 @@ export async function startImport(
     tenantId,
     createdBy: p.kind === "user" ? p.userId : null,
     dedupeKey,
-    fileName: file.name?.slice(0, 255) ?? null,
+    fileName: file.name === undefined ? null : storableText(file.name.slice(0, 255)),
     fileSha256: sha,
     format: table.value.format,
     columns: plan.mapping,

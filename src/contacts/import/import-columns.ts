@@ -4,6 +4,8 @@
  * spreadsheets and the ones our own export writes, so an export imports back as it was.
  */
 
+import { storableText } from "../../core/storable-text.ts";
+
 export type ContactField = "phone" | "name" | "email" | "tags" | "opt_in" | "blocked";
 
 const aliases: Record<ContactField, string[]> = {
@@ -58,7 +60,8 @@ export interface ColumnPlan {
 export function planColumns(header: string[]): ColumnPlan {
   const plan: ColumnPlan = { fields: {}, attributes: {}, mapping: {} };
   header.forEach((raw, i) => {
-    const h = raw.trim();
+    // Headers become jsonb keys (the mapping, attribute names): a NUL in one must not fail the upload.
+    const h = storableText(raw.trim());
     if (!h) return;
     if (h.toLowerCase().startsWith(ATTRIBUTE_PREFIX)) {
       const key = h.slice(ATTRIBUTE_PREFIX.length).trim();

@@ -1,4 +1,5 @@
 import { uuidv7 } from "../../core/ids.ts";
+import { storableText, textFault, type TextFaultKind } from "../../core/storable-text.ts";
 import { toE164 } from "../../whatsapp/phone.ts";
 import type { ColumnPlan } from "./import-columns.ts";
 
@@ -32,6 +33,12 @@ export const CHUNK_ROWS = 1000;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const TAG_SEPARATORS = /[,;|]/;
+
+/** A cell the database cannot store is a row error, never a failed statement (src/core/storable-text.ts). */
+const faultReason: Record<TextFaultKind, string> = {
+  nul: "contains a NUL character (U+0000)",
+  surrogate: "contains an unpaired UTF-16 surrogate (not valid Unicode)",
+};
 
 const yes = new Set(["1", "true", "yes", "y", "sim", "s", "x", "verdadeiro"]);
 const no = new Set(["0", "false", "no", "n", "nao", "não", "falso"]);
@@ -69,34 +76,53 @@ export function prepareRows(
   rows.forEach((r, index) => {
     const line = lines?.[index] ?? index + 2;
     const errors: RowError[] = [];
+    // Cut before making storable: a cut may split a surrogate pair.
     const bad = (field: string, reason: string, value: string | null) =>
-      errors.push({ id: uuidv7(), row: line, field, reason, value: value?.slice(0, 200) ?? null });
+      errors.push({
+        id: uuidv7(),
+        row: line,
+        field,
+        reason,
+        value: value === null ? null : storableText(value.slice(0, 200)),
+      });
+    /** The cell of `field`, or `null` (reported) when it holds text the database cannot store. */
+    const text = (field: string, i: number | undefined): string | null => {
+      const v = cell(r, i);
+      const fault = textFault(v);
+      if (!fault) return v;
+      bad(field, faultReason[fault], v);
+      return null;
+    };
 
-    const rawPhone = cell(r, plan.fields.phone);
+    const rawPhone = text("phone", plan.fields.phone);
     const phone = rawPhone ? toE164(rawPhone) : null;
-    if (!rawPhone) bad("phone", "missing", null);
-    else if (!phone) bad("phone", "not a valid phone number", rawPhone);
-    else if (firstRowOf.has(phone)) bad("phone", `same phone as row ${firstRowOf.get(phone)}`, rawPhone);
+    if (rawPhone === "") bad("phone", "missing", null);
+    else if (rawPhone !== null && !phone) bad("phone", "not a valid phone number", rawPhone);
+    else if (phone && firstRowOf.has(phone)) {
+      bad("phone", `same phone as row ${firstRowOf.get(phone)}`, rawPhone);
+    }
 
-    const name = cell(r, plan.fields.name);
+    const name = text("name", plan.fields.name) ?? "";
     if (name.length > 200) bad("name", "longer than 200 characters", name);
-    const email = cell(r, plan.fields.email).toLowerCase();
+    const email = (text("email", plan.fields.email) ?? "").toLowerCase();
     if (email && (!EMAIL.test(email) || email.length > 254)) bad("email", "not a valid email address", email);
 
     const tags = [
-      ...new Set(cell(r, plan.fields.tags).split(TAG_SEPARATORS).map((t) => t.trim()).filter(Boolean)),
+      ...new Set(
+        (text("tags", plan.fields.tags) ?? "").split(TAG_SEPARATORS).map((t) => t.trim()).filter(Boolean),
+      ),
     ];
     const longTag = tags.find((t) => t.length > 50);
     if (longTag) bad("tags", "a tag is longer than 50 characters", longTag);
 
-    const optIn = flag(cell(r, plan.fields.opt_in));
+    const optIn = flag(text("opt_in", plan.fields.opt_in) ?? "");
     if (optIn === undefined) bad("opt_in", "not a yes/no value", cell(r, plan.fields.opt_in));
-    const blocked = flag(cell(r, plan.fields.blocked));
+    const blocked = flag(text("blocked", plan.fields.blocked) ?? "");
     if (blocked === undefined) bad("blocked", "not a yes/no value", cell(r, plan.fields.blocked));
 
     const attributes: Record<string, string> = {};
     for (const [key, i] of Object.entries(plan.attributes)) {
-      const v = cell(r, i);
+      const v = text(`attributes.${key}`, i);
       if (!v) continue;
       if (v.length > 1000) bad(`attributes.${key}`, "longer than 1000 characters", v);
       else attributes[key] = v;

@@ -13,6 +13,25 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 }
 
+/** Words of a search beyond this many are ignored: each one is a condition of its own. */
+const MAX_SEARCH_WORDS = 8;
+
+/**
+ * Every word of `q` found in `text`, in any order: `zebra orcamento` finds "Quero o orçamento da
+ * fibra zebra". `text` must be the expression of a pg_trgm index, lower-cased and unaccented
+ * (`f_unaccent(lower(…))`); each word is lowered and unaccented the same way and becomes its own
+ * `LIKE '%word%'`, and the GIN index answers all of them in one scan. `term` may rewrite a word
+ * (a phone's digits); a word it turns empty is dropped.
+ */
+export function matchesEveryWord(text: SQL, q: string, term: (word: string) => string = (w) => w): SQL {
+  const words = [...new Set(q.trim().split(/\s+/).map(term).filter(Boolean))].slice(0, MAX_SEARCH_WORDS);
+  if (words.length === 0) return sql`true`;
+  return sql.join(
+    words.map((w) => sql`${text} like f_unaccent(lower(${containsPattern(w)}))`),
+    sql` and `,
+  );
+}
+
 /**
  * A `text[]` parameter. drizzle spreads a JS array in a template into `($1, $2)`, which is not an
  * array; this builds `array[$1, $2]::text[]` (and `'{}'` for none).

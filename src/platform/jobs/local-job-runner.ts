@@ -2,6 +2,7 @@ import { and, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
 import { jobs } from "../../../db/schema/index.ts";
 import { uuidv7 } from "../../core/ids.ts";
 import type { Logger } from "../../observability/logger.ts";
+import { errorSummary } from "../../observability/redact.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import type { Database } from "../db/database.ts";
 import {
@@ -161,9 +162,9 @@ export class LocalJobRunner implements JobQueue {
       log.debug("job completed", { ms: Math.round(performance.now() - started) });
     } catch (err) {
       const permanent = err instanceof PermanentJobError;
-      // drizzle wraps the database's own error ("malformed array literal") as the cause.
-      const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
-      const message = (err instanceof Error ? err.message : String(err)).slice(0, 2000) + cause;
+      // With its causes (drizzle wraps the database's own "malformed array literal"), without the
+      // statement's parameters or anyone's personal data: it is stored and logged.
+      const message = errorSummary(err, 2000);
       if (!permanent && job.attempts < job.maxAttempts) {
         const delay = (this.opts.backoffMs ?? defaultBackoffMs)(job.attempts);
         await this.database.db.update(jobs).set({
@@ -174,11 +175,11 @@ export class LocalJobRunner implements JobQueue {
           updatedAt: this.#now(),
         }).where(eq(jobs.id, job.id));
         this.metrics.jobsRun.inc({ name: job.name, outcome: "retry" });
-        log.warn("job failed; will retry", { error: message, retry_in_ms: delay });
+        log.warn("job failed; will retry", { error: err, retry_in_ms: delay });
       } else {
         await this.#finish(job, "dead", message);
         this.metrics.jobsRun.inc({ name: job.name, outcome: "failed" });
-        log.error("job failed for good", { error: message, permanent });
+        log.error("job failed for good", { error: err, permanent });
       }
     }
   }

@@ -19,14 +19,16 @@ export interface Mailer {
 }
 
 /**
- * The outbox mailer: stores the mail; with `logBodies` (dev) it also logs the whole text so a
- * developer can follow a verification or reset link without any mail server.
+ * The outbox mailer: stores the mail and logs that it did (the recipient masked, never the text:
+ * links carry tokens). In development `devMailbox` also shows the whole mail to the developer, on
+ * the console rather than in the log, so a verification or reset link can be followed without
+ * any mail server.
  */
 export class OutboxMailer implements Mailer {
   constructor(
     private readonly database: Database,
     private readonly log: Logger,
-    private readonly opts: { logBodies: boolean },
+    private readonly opts: { devMailbox?: (mail: Mail) => void } = {},
   ) {}
 
   async send(mail: Mail): Promise<{ id: string }> {
@@ -40,13 +42,8 @@ export class OutboxMailer implements Mailer {
       htmlBody: mail.html ?? null,
       kind: mail.kind,
     });
-    this.log.info("mail queued", {
-      service: "mail",
-      mail_id: id,
-      kind: mail.kind,
-      to: mail.to,
-      ...(this.opts.logBodies ? { subject: mail.subject, text: mail.text } : {}),
-    });
+    this.log.info("mail queued", { service: "mail", mail_id: id, kind: mail.kind, to: mail.to });
+    this.opts.devMailbox?.(mail);
     return { id };
   }
 }

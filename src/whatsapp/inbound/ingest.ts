@@ -3,6 +3,8 @@ import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { webhookEvents } from "../../../db/schema/index.ts";
 import { sha256Hex } from "../../core/crypto.ts";
 import { uuidv7 } from "../../core/ids.ts";
+import { parseStorableJson } from "../../core/storable-text.ts";
+import { errorSummary } from "../../observability/redact.ts";
 import type { Services } from "../../services.ts";
 import type { ConfigRow } from "../providers/provider.ts";
 import { applyEvents, configById, configByRoute, type RoutedEvent, routeEvents } from "./apply-events.ts";
@@ -148,7 +150,9 @@ async function eventsOf(s: Services, event: StoredEvent): Promise<RoutedEvent[]>
     }
     return cache.get(key);
   };
-  const payload = JSON.parse(event.rawBody);
+  // Text the database cannot store (a NUL, a lone surrogate) is kept as U+FFFD: the event was
+  // acknowledged, so refusing it now would lose the customer's message.
+  const payload = parseStorableJson(event.rawBody);
   const events = event.provider === "evolution" ? parseEvolutionPayload(payload) : parseMetaPayload(payload);
   return await routeEvents(s, events, configFor);
 }
@@ -183,11 +187,11 @@ async function applyOne(s: Services, event: StoredEvent, attempts: number): Prom
     s.obs.metrics.webhookEvents.inc({ provider: event.provider, outcome: "processed" });
     return "processed";
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
     const final = attempts >= MAX_ATTEMPTS || err instanceof SyntaxError;
     await db.update(webhookEvents).set({
       status: final ? "failed" : "pending",
-      error: message.slice(0, 1000),
+      // Never the statement's parameters (message texts, phones): the column is read by people.
+      error: errorSummary(err),
     })
       .where(eq(webhookEvents.id, event.id));
     s.obs.log.error("webhook processing failed", {
