@@ -21,6 +21,8 @@ import {
   settingsAndUsage,
   type SettingsAndUsageRow,
 } from "./ai-settings.ts";
+import { checkEntity } from "./entity-check.ts";
+import type { Entity } from "./offline/entities.ts";
 import { offlineProvider } from "./offline/offline-provider.ts";
 import { OpenAiProvider } from "./openai/openai-provider.ts";
 import { Redactor } from "./redaction.ts";
@@ -147,14 +149,20 @@ export class TenantAi {
     return this.#run("intent", (p, r) => p.intent(r(text), this.options()));
   }
 
-  /** Entities of a text. With redaction, the documents, e-mails and phones come back restored. */
-  entities(text: string, opts: { timeZone?: string } = {}) {
-    return this.#run("entities", (p, r) =>
+  /**
+   * Entities of a text. With redaction the model sees placeholders; the values are put back and
+   * checked again (check digits, E.164) against the original text.
+   */
+  async entities(text: string, opts: { timeZone?: string } = {}) {
+    const r = await this.#run("entities", (p, r) =>
       p.entities(r(text), {
         ...this.options(),
         now: this.s.clock.now(),
         timeZone: opts.timeZone ?? "America/Sao_Paulo",
       }));
+    if (!r.ok || this.settings.provider === "offline") return r;
+    const value = r.value.value.map((e) => checkEntity(e, text)).filter((e): e is Entity => e !== null);
+    return ok({ ...r.value, value });
   }
 
   summarize(lines: TranscriptLine[], instructions?: string) {

@@ -65,7 +65,7 @@ export async function loadConversationForAi(
             order by ${messages.timestamp} desc limit ${TRANSCRIPT_LIMIT}) m), '[]'::json) as lines
         from ${conversations} c join ${contacts} ct on ct.id = c.contact_id
         where c.id = ${conversationId} and c.tenant_id = ${tenantId}`),
-      activePrompts(s, tenantId, purpose),
+      activePrompts(db, tenantId, purpose),
     ] as const
   );
   const settings = resultRows<SettingsAndUsageRow>(settingsResult)[0];
@@ -113,7 +113,7 @@ export function conversationValues(c: ConversationForAi, lastMessage?: string | 
 /** Settings, month usage and the active prompts of a purpose, without a conversation: one batch. */
 export async function loadPromptsForAi(s: Services, tenantId: string, purpose: AiPromptPurpose) {
   const [settingsResult, prompts] = await s.database.atomic((db) =>
-    [db.execute(settingsAndUsage(tenantId, s.clock.now())), activePrompts(s, tenantId, purpose)] as const
+    [db.execute(settingsAndUsage(tenantId, s.clock.now())), activePrompts(db, tenantId, purpose)] as const
   );
   return { settings: resultRows<SettingsAndUsageRow>(settingsResult)[0], prompts };
 }

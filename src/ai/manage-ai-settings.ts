@@ -25,7 +25,7 @@ import { usageByFeature } from "./usage.ts";
 async function load(s: Services, tenantId: string) {
   const now = s.clock.now();
   const [row, byFeature] = await s.database.atomic((db) =>
-    [db.execute(settingsAndUsage(tenantId, now)), usageByFeature(s, tenantId, monthStart(now))] as const
+    [db.execute(settingsAndUsage(tenantId, now)), usageByFeature(db, tenantId, monthStart(now))] as const
   );
   const settings = resultRows<SettingsAndUsageRow>(row)[0];
   return { settings, byFeature, usage: monthUsageOf(settings, now) };

@@ -7,6 +7,7 @@ import { fail, ok, type Result } from "../core/result.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
 import type { FieldError } from "../http/problem.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
+import type { Db } from "../platform/db/database.ts";
 import type { Services } from "../services.ts";
 import { intents } from "./offline/intents.ts";
 
@@ -260,9 +261,9 @@ export async function deletePrompt(
   return ok(null);
 }
 
-/** The active prompts of a purpose, newest first, as one statement for a batch. */
-export const activePrompts = (s: Services, tenantId: string, purpose: AiPromptPurpose) =>
-  s.database.db.select().from(aiPrompts)
+/** The active prompts of a purpose, newest first, as one statement for a batch (built on its `db`). */
+export const activePrompts = (db: Db, tenantId: string, purpose: AiPromptPurpose) =>
+  db.select().from(aiPrompts)
     .where(
       and(eq(aiPrompts.tenantId, tenantId), eq(aiPrompts.purpose, purpose), eq(aiPrompts.isActive, true)),
     )

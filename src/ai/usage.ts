@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { aiUsage } from "../../db/schema/index.ts";
+import type { Db } from "../platform/db/database.ts";
 import type { Services } from "../services.ts";
 import type { AiFeature, Usage } from "./ai-port.ts";
 
@@ -33,9 +34,9 @@ export async function recordUsage(
   });
 }
 
-/** The month's usage by feature, for the settings view. */
-export const usageByFeature = (s: Services, tenantId: string, fromDay: string) =>
-  s.database.db.select({
+/** The month's usage by feature, for the settings view (built on a batch's `db`). */
+export const usageByFeature = (db: Db, tenantId: string, fromDay: string) =>
+  db.select({
     feature: aiUsage.feature,
     input_tokens: sql<number>`sum(${aiUsage.inputTokens})::int`,
     output_tokens: sql<number>`sum(${aiUsage.outputTokens})::int`,

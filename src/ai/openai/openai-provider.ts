@@ -1,8 +1,6 @@
 import OpenAI from "openai";
-import { formatCnpj, formatCpf, isValidCnpj, isValidCpf } from "../../core/br-documents.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import type { Failure } from "../../http/problem.ts";
-import { toE164 } from "../../whatsapp/phone.ts";
 import type {
   AiOutcome,
   AiProvider,
@@ -13,6 +11,7 @@ import type {
   TranscriptLine,
   Usage,
 } from "../ai-port.ts";
+import { checkEntity } from "../entity-check.ts";
 import type { Entity } from "../offline/entities.ts";
 import { TemplateDraftSchema, validateTemplate } from "../template-rules.ts";
 import {
@@ -217,46 +216,7 @@ export class OpenAiProvider implements AiProvider {
       `Today is ${o.now.toISOString().slice(0, 10)} (${o.timeZone}).\n\n${text}`,
       o,
       (v) => {
-        const out: Entity[] = [];
-        for (const e of v.entities) {
-          const start = Math.max(0, text.indexOf(e.text));
-          const at = { text: e.text, start, end: start + e.text.length };
-          if (e.type === "cpf") {
-            const valid = isValidCpf(e.value) || isValidCpf(e.text);
-            out.push({
-              type: "cpf",
-              value: formatCpf(e.value.replace(/\D/g, "").length === 11 ? e.value : e.text),
-              valid,
-              ...at,
-            });
-          } else if (e.type === "cnpj") {
-            const valid = isValidCnpj(e.value) || isValidCnpj(e.text);
-            out.push({
-              type: "cnpj",
-              value: formatCnpj(e.value.replace(/\D/g, "").length === 14 ? e.value : e.text),
-              valid,
-              ...at,
-            });
-          } else if (e.type === "phone") {
-            const e164 = toE164(e.value) ?? toE164(e.text);
-            if (e164) out.push({ type: "phone", value: e164, valid: true, ...at });
-          } else if (e.type === "email") {
-            if (/^[^\s@]+@[^\s@]+\.[a-z]{2,}$/i.test(e.value)) {
-              out.push({ type: "email", value: e.value.toLowerCase(), valid: true, ...at });
-            }
-          } else if (e.type === "date") {
-            if (/^\d{4}-\d{2}-\d{2}$/.test(e.value) && !isNaN(Date.parse(e.value))) {
-              out.push({ type: "date", value: e.value, valid: true, ...at });
-            }
-          } else if (e.type === "money") {
-            const n = Number(
-              e.value.replace(/[^\d.,-]/g, "").replace(/\.(?=\d{3}(\D|$))/g, "").replace(",", "."),
-            );
-            if (Number.isFinite(n)) out.push({ type: "money", value: n.toFixed(2), valid: true, ...at });
-          } else {
-            out.push({ type: e.type, value: e.value, valid: true, ...at });
-          }
-        }
+        const out = v.entities.map((e) => checkEntity(e, text)).filter((e): e is Entity => e !== null);
         return { ok: true, value: out.sort((a, b) => a.start - b.start) };
       },
     );
