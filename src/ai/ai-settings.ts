@@ -109,14 +109,12 @@ export const monthStart = (now: Date) => `${periodOf(now)}-01`;
 
 /** Settings and the month's usage in one statement: what every AI call reads first. */
 export const settingsAndUsage = (tenantId: string, now: Date) =>
-  sql`select s.settings, s.api_key, s.api_key_hint, s.updated_at,
-      (select coalesce(sum(u.input_tokens), 0)::int from ${aiUsage} u
-        where u.tenant_id = ${tenantId} and u.day >= ${monthStart(now)}::date) as input_tokens,
-      (select coalesce(sum(u.output_tokens), 0)::int from ${aiUsage} u
-        where u.tenant_id = ${tenantId} and u.day >= ${monthStart(now)}::date) as output_tokens,
-      (select coalesce(sum(u.requests), 0)::int from ${aiUsage} u
-        where u.tenant_id = ${tenantId} and u.day >= ${monthStart(now)}::date) as requests
-    from (select 1) one left join ${aiSettings} s on s.tenant_id = ${tenantId}`;
+  sql`select s.settings, s.api_key, s.api_key_hint, s.updated_at, u.input_tokens, u.output_tokens, u.requests
+    from (select 1) one
+    left join ${aiSettings} s on s.tenant_id = ${tenantId}
+    cross join (select coalesce(sum(input_tokens), 0)::int as input_tokens,
+        coalesce(sum(output_tokens), 0)::int as output_tokens, coalesce(sum(requests), 0)::int as requests
+      from ${aiUsage} where tenant_id = ${tenantId} and day >= ${monthStart(now)}::date) u`;
 
 export type SettingsAndUsageRow = AiSettingsRow & {
   input_tokens: number;
