@@ -3,6 +3,7 @@
  * ratio against a baseline measured in the same run, so machines and days compare fairly.
  * `BENCH_QUICK=1` shortens every run (for a smoke check, not for numbers).
  */
+import { aiBench } from "./ai.bench.ts";
 import { authBench } from "./auth.bench.ts";
 import { dashboardBench } from "./dashboard.bench.ts";
 import { httpStackBench } from "./http-stack.bench.ts";
@@ -27,6 +28,7 @@ if (!only || only === "inbox") reports.push(...await inboxBench({ quick }));
 if (!only || only === "webhooks") reports.push(await webhooksBench({ quick }));
 if (!only || only === "realtime") reports.push(await realtimeBench({ quick }));
 if (!only || only === "dashboard") reports.push(await dashboardBench({ quick }));
+if (!only || only === "ai") reports.push(...await aiBench({ quick }));
 
 function render(r: BenchReport): string {
   const lines = [

@@ -1,4 +1,5 @@
 import type { App } from "../src/app.ts";
+import { registerAiRoutes } from "./ai/index.ts";
 import { registerAuthRoutes } from "./auth/index.ts";
 import { registerContactRoutes } from "./contacts/index.ts";
 import { registerConversationRoutes } from "./conversations/index.ts";
@@ -21,6 +22,7 @@ export function registerRoutes(app: App): void {
   registerContactRoutes(app);
   registerWebhookRoutes(app);
   registerDashboardRoutes(app);
+  registerAiRoutes(app);
   registerTenantRoutes(app);
   registerUserRoutes(app);
   registerRealtimeRoutes(app);

@@ -49,6 +49,7 @@ const envSchema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(url.optional()),
   AI_MODEL: z.string().default("gpt-4o-mini"),
+  AI_TIMEOUT_MS: positiveInt(30_000),
 
   WHATSAPP_GRAPH_BASE_URL: z.string().pipe(url).default("https://graph.facebook.com"),
   WHATSAPP_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/).default("v23.0"),
@@ -96,7 +97,12 @@ export interface Config {
   /** Undefined only before the Deno entry fills in the dev secrets; required in production. */
   jwtSecret?: string;
   encryptionKey?: string;
+  /** The platform's model: tenants without a key of their own use it (AI settings). */
   openai?: { apiKey: string; baseUrl?: string; model: string };
+  /** How long a call to a model may take before it is a 504 (`ai_timeout`). */
+  aiTimeoutMs: number;
+  /** The model tenants get by default (AI_MODEL), with or without a platform key. */
+  aiModel: string;
   whatsapp: {
     graphBaseUrl: string;
     graphVersion: string;
@@ -242,6 +248,8 @@ export function parseConfig(raw: RawEnv): Config {
     openai: e.OPENAI_API_KEY
       ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.AI_MODEL }
       : undefined,
+    aiTimeoutMs: e.AI_TIMEOUT_MS,
+    aiModel: e.AI_MODEL,
     whatsapp: {
       graphBaseUrl: e.WHATSAPP_GRAPH_BASE_URL.replace(/\/+$/, ""),
       graphVersion: e.WHATSAPP_GRAPH_VERSION,

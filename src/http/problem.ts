@@ -29,11 +29,23 @@ export const problemStatus = {
   provider_rejected: 422,
   quota_exceeded: 429,
   rate_limited: 429,
+  /** The tenant switched the AI (or this feature of it) off in its AI settings. */
+  ai_disabled: 403,
+  /** The AI model provider is rate limiting us (its `Retry-After` is passed on). */
+  ai_rate_limited: 429,
   /** QStash's own status for "do not retry this message". */
   not_retryable: 489,
   internal_error: 500,
   bad_gateway: 502,
+  /** The model answered something that is not what the task's schema asks, twice. */
+  ai_bad_output: 502,
+  /** The model provider refused the call (a wrong API key, an unknown model, a bad request). */
+  ai_provider_error: 502,
   service_unavailable: 503,
+  /** The AI cannot do this here (offline translation, say); `setting` names what enables it. */
+  ai_unavailable: 503,
+  /** The model provider did not answer in time. */
+  ai_timeout: 504,
 } as const;
 
 export type ProblemCode = keyof typeof problemStatus;
@@ -56,6 +68,7 @@ const titles: Record<number, string> = {
   500: "Internal Server Error",
   502: "Bad Gateway",
   503: "Service Unavailable",
+  504: "Gateway Timeout",
 };
 
 export function statusTitle(status: number): string {
@@ -88,6 +101,8 @@ export interface Failure {
   errors?: FieldError[];
   /** Extra members of the problem (`limit` of a quota, `existing_id` of a conflict, …). */
   extensions?: Record<string, unknown>;
+  /** Response headers the problem carries (`Retry-After` of a rate limit). */
+  headers?: Record<string, string>;
 }
 
 export class ApiError extends Error {
@@ -110,6 +125,7 @@ export class ApiError extends Error {
     return new ApiError(failure.code, failure.detail, {
       errors: failure.errors,
       extensions: failure.extensions,
+      headers: failure.headers,
     });
   }
 

@@ -1,6 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
-import { apiKeys, auditLog, mailOutbox, tenants, users } from "../../db/schema/index.ts";
+import {
+  aiPrompts,
+  aiSettings,
+  aiUsage,
+  apiKeys,
+  auditLog,
+  mailOutbox,
+  tenants,
+  users,
+} from "../../db/schema/index.ts";
 import type { Services } from "../services.ts";
 import { MAX_JOB_DELAY_SECONDS } from "./manage-tenants.ts";
 
@@ -25,6 +34,9 @@ export function registerTenantPurge(s: Services): void {
     await s.database.atomic((db) =>
       [
         db.delete(apiKeys).where(eq(apiKeys.tenantId, tenant_id)),
+        db.delete(aiPrompts).where(eq(aiPrompts.tenantId, tenant_id)),
+        db.delete(aiSettings).where(eq(aiSettings.tenantId, tenant_id)),
+        db.delete(aiUsage).where(eq(aiUsage.tenantId, tenant_id)),
         db.delete(mailOutbox).where(eq(mailOutbox.tenantId, tenant_id)),
         db.delete(users).where(eq(users.tenantId, tenant_id)),
         db.update(auditLog).set({ ip: null, userAgent: null, metadata: sql`null` }).where(

@@ -70,6 +70,13 @@ Deno.test("security sweep over every documented route", async (t) => {
     });
     assert.equal(widget.status, 201);
     await widget.body?.cancel();
+    const prompt = await ctx.request("/api/v1/ai/prompts", {
+      method: "POST",
+      token: b.token,
+      json: { name: "Prompt B", purpose: "suggest", intent: "segunda_via", content: "Olá {{contact.name}}!" },
+    });
+    assert.equal(prompt.status, 201);
+    await prompt.body?.cancel();
 
     const doc = await body<OpenApiDoc>(await ctx.request("/openapi.json"));
     const protectedOps = operations(doc).filter(({ op }) =>

@@ -186,6 +186,37 @@ Deno.test("Worker bundle runs in workerd", async (t) => {
         assert.deepEqual(final.timeline.map((e) => e.status), ["sent", "delivered", "read"]);
       },
     );
+    await t.step("the AI answers and streams (text/event-stream) from the bundle", async () => {
+      const reg = await mf.dispatchFetch("http://worker.test/api/v1/auth/register", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          email: `ai.${Date.now()}@example.com`,
+          password: "Senha-forte-1",
+          name: "AI",
+          tenant_name: "Edge AI ISP",
+        }),
+      });
+      const { token } = await reg.json() as { token: string };
+      const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+      const intent = await mf.dispatchFetch("http://worker.test/api/v1/ai/classify-intent", {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ message: "net caiu" }),
+      });
+      assert.equal(intent.status, 200);
+      assert.equal((await intent.json() as { intent: string }).intent, "sem_conexao");
+      const stream = await mf.dispatchFetch("http://worker.test/api/v1/ai/chat", {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ message: "quero a segunda via", stream: true }),
+      });
+      assert.equal(stream.status, 200);
+      assert.match(stream.headers.get("content-type") ?? "", /text\/event-stream/);
+      const text = await stream.text();
+      assert.match(text, /event: delta/);
+      assert.match(text, /event: done/);
+    });
 
     await t.step("WebSockets through the tenant's Durable Object room", async () => {
       const base = (await mf.ready).toString().replace(/\/$/, "");
