@@ -11,3 +11,4 @@ export * from "./conversations.ts";
 export * from "./messages.ts";
 export * from "./webhooks.ts";
 export * from "./dashboard.ts";
+export * from "./erp.ts";

@@ -1,6 +1,21 @@
 import { z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
-import { apiKeys, auditLog, mailOutbox, tenants, users } from "../../db/schema/index.ts";
+import {
+  apiKeys,
+  auditLog,
+  erpCallLogs,
+  erpConnections,
+  erpSandboxContracts,
+  erpSandboxCustomers,
+  erpSandboxInvoices,
+  erpSandboxTickets,
+  erpSyncs,
+  erpUnlocks,
+  erpWebhookEvents,
+  mailOutbox,
+  tenants,
+  users,
+} from "../../db/schema/index.ts";
 import type { Services } from "../services.ts";
 import { MAX_JOB_DELAY_SECONDS } from "./manage-tenants.ts";
 
@@ -25,6 +40,12 @@ export function registerTenantPurge(s: Services): void {
     await s.database.atomic((db) =>
       [
         db.delete(apiKeys).where(eq(apiKeys.tenantId, tenant_id)),
+        ...[erpCallLogs, erpUnlocks, erpWebhookEvents, erpSyncs, erpConnections].map((t) =>
+          db.delete(t).where(eq(t.tenantId, tenant_id))
+        ),
+        ...[erpSandboxCustomers, erpSandboxContracts, erpSandboxInvoices, erpSandboxTickets].map((t) =>
+          db.delete(t).where(eq(t.tenantId, tenant_id))
+        ),
         db.delete(mailOutbox).where(eq(mailOutbox.tenantId, tenant_id)),
         db.delete(users).where(eq(users.tenantId, tenant_id)),
         db.update(auditLog).set({ ip: null, userAgent: null, metadata: sql`null` }).where(
