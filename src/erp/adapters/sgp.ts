@@ -74,8 +74,11 @@ function ticketStatus(v: unknown): TicketStatus {
 }
 
 /** SGP's `msg` may name the PPPoE login (reference §2.5): never shown as it came. */
-const withoutLogin = (msg: string | null, login: string | null): string | null =>
-  msg && login ? msg.split(login).join("[login]") : msg;
+function withoutLogin(msg: string | null, login: string | null): string | null {
+  if (!msg) return msg;
+  const out = login ? msg.split(login).join("[login]") : msg;
+  return out.replace(/(login\s*:?\s*)(?!\[login\])[\w.@-]+/gi, "$1[login]");
+}
 
 /** What this ERP has no call for, and what to do instead (answered as 501 `erp_unsupported`). */
 export const SGP_UNSUPPORTED: Partial<Record<Operation, string>> = {
@@ -355,7 +358,7 @@ export class SgpErp implements ErpClient {
     const r = res.value;
     if (r.status >= 400) return r.fail("erp_error", this.#problem(r) ?? `SGP answered HTTP ${r.status}`);
     const body = asObject(r.body);
-    const message = withoutLogin(str(body.msg), null)?.replace(/\b[\w.-]+@[\w.-]+\b/g, "[login]") ?? null;
+    const message = withoutLogin(str(body.msg), null);
     if (body.liberado === true || str(body.liberado) === "true") {
       return ok({
         customer_id: customerId,
