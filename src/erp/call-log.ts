@@ -6,7 +6,11 @@ import type { ErpType } from "./model.ts";
 
 /**
  * The call log of `GET /erp/{erp_type}/logs`: every ERP call, buffered while an operation runs
- * and written in one insert when it ends (in the background of a request, inline in a job).
+ * and handed over when it ends (to `background()` in a request, awaited in a job). Hand-overs
+ * are coalesced per database for a few milliseconds and written in one insert: under load that
+ * is one statement for many requests instead of one each (on PGlite's single connection the
+ * per-request insert was most of a lookup's cost). The promise a caller gets resolves once its
+ * rows are stored, so `waitUntil` keeps a Worker alive until then.
  * Nothing secret reaches it: query parameters that carry credentials are replaced, known secret
  * values are cut out wherever they appear, and CPFs are masked.
  */
@@ -71,7 +75,7 @@ export class CallLog {
     return entry;
   }
 
-  /** Writes what was buffered since the last flush, in one statement. */
+  /** Writes what was buffered since the last flush (with whatever else is waiting). */
   async flush(): Promise<void> {
     const pending = this.entries.splice(0);
     if (pending.length === 0) return;
@@ -91,6 +95,47 @@ export class CallLog {
       requestId: this.scope.requestId ?? null,
       createdAt: new Date(e.at),
     }));
-    await this.s.database.db.insert(erpCallLogs).values(rows);
+    await writerFor(this.s.database).write(rows);
   }
+}
+
+/** How long hand-overs wait for company before their insert; and the most rows in one insert. */
+const COALESCE_MS = 25;
+const MAX_ROWS = 500;
+
+class LogWriter {
+  #rows: CallLogRow[] = [];
+  #waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly database: Services["database"]) {}
+
+  write(rows: CallLogRow[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#rows.push(...rows);
+      this.#waiting.push({ resolve, reject });
+      if (this.#rows.length >= MAX_ROWS) this.#drain();
+      else this.#timer ??= setTimeout(() => this.#drain(), COALESCE_MS);
+    });
+  }
+
+  #drain(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const rows = this.#rows.splice(0);
+    const waiting = this.#waiting.splice(0);
+    if (rows.length === 0) return;
+    this.database.db.insert(erpCallLogs).values(rows).then(
+      () => waiting.forEach((w) => w.resolve()),
+      (err) => waiting.forEach((w) => w.reject(err)),
+    );
+  }
+}
+
+const writers = new WeakMap<Services["database"], LogWriter>();
+
+function writerFor(database: Services["database"]): LogWriter {
+  let w = writers.get(database);
+  if (!w) writers.set(database, w = new LogWriter(database));
+  return w;
 }

@@ -152,6 +152,7 @@ Deno.test("a flapping ERP: the circuit opens, refuses at once with Retry-After, 
       assert.equal(s.ixc.requests.length, before);
       const status = await body<{ circuit_state: string }>(await s.api("/status"));
       assert.equal(status.circuit_state, "open");
+      await s.ctx.settle();
       const metrics = await body<{ erps: { circuit: { state: string; refused_calls: number } }[] }>(
         await s.ctx.request("/api/v1/erp/metrics", { token: s.owner.token }),
       );
