@@ -163,6 +163,14 @@ export class HubsoftErp implements ErpClient {
     return str(body.msg) ?? str(body.message) ?? "HubSoft answered an error";
   }
 
+  /** A lookup by customer failed: HubSoft's "no such customer" is a 404, anything else its error. */
+  #customerError(res: ErpResponse, error: string, customerId: string): Result<never> {
+    if (/nenhum cliente|cliente n[ãa]o encontrad/i.test(error)) {
+      return res.fail("not_found", `No customer ${customerId} in HubSoft`);
+    }
+    return res.fail("erp_error", error, { extensions: { erp_message: error } });
+  }
+
   async test(): Promise<Result<TestCheck[]>> {
     const token = await this.#token(true);
     if (!token.ok) return token as Result<never>;
@@ -316,12 +324,7 @@ export class HubsoftErp implements ErpClient {
     if (!got.ok) return got as Result<never>;
     const { body, res } = got.value;
     const error = this.#error(body, res);
-    if (error) {
-      if (/nenhum cliente|cliente n[ãa]o encontrad/i.test(error)) {
-        return res.fail("not_found", `No customer ${customerId} in HubSoft`);
-      }
-      return res.fail("erp_error", error, { extensions: { erp_message: error } });
-    }
+    if (error) return this.#customerError(res, error, customerId);
     const today = todayIn(this.ctx.services);
     return ok(asArray(body.faturas).map((f) => this.#invoice(f, customerId, today)));
   }
@@ -530,12 +533,7 @@ export class HubsoftErp implements ErpClient {
     if (!got.ok) return got as Result<never>;
     const { body, res } = got.value;
     const error = this.#error(body, res);
-    if (error) {
-      if (/nenhum cliente|cliente n[ãa]o encontrad/i.test(error)) {
-        return res.fail("not_found", `No customer ${customerId} in HubSoft`);
-      }
-      return res.fail("erp_error", error, { extensions: { erp_message: error } });
-    }
+    if (error) return this.#customerError(res, error, customerId);
     const open = new Set<TicketStatus>(["open", "pending", "in_progress"]);
     return ok(
       asArray(body.atendimentos).map((a) => this.#ticket(a, customerId)).filter((t) =>

@@ -51,6 +51,10 @@ type InvoiceRow = typeof erpSandboxInvoices.$inferSelect;
 type TicketRow = typeof erpSandboxTickets.$inferSelect;
 
 const UNLOCK_PERIOD_DAYS = 30;
+
+/** Joins a table's rows to the customer of the same tenant that owns them. */
+const ofCustomer = (t: typeof erpSandboxContracts | typeof erpSandboxInvoices | typeof erpSandboxTickets) =>
+  and(eq(t.tenantId, erpSandboxCustomers.tenantId), eq(t.customerId, erpSandboxCustomers.id));
 const PAGE = 100;
 
 /** Stores the tenant's sandbox ISP, once: a second connect finds it there and keeps its state. */
@@ -178,6 +182,10 @@ export class SandboxErp implements ErpClient {
     return this.#s.database.db;
   }
 
+  #customerIs(id: string) {
+    return and(eq(erpSandboxCustomers.tenantId, this.#t), eq(erpSandboxCustomers.id, id));
+  }
+
   get #today() {
     return todayIn(this.#s);
   }
@@ -211,14 +219,8 @@ export class SandboxErp implements ErpClient {
     const rows = await this.#db.select({ c: erpSandboxCustomers, k: erpSandboxContracts }).from(
       erpSandboxCustomers,
     )
-      .leftJoin(
-        erpSandboxContracts,
-        and(
-          eq(erpSandboxContracts.tenantId, erpSandboxCustomers.tenantId),
-          eq(erpSandboxContracts.customerId, erpSandboxCustomers.id),
-        ),
-      )
-      .where(and(eq(erpSandboxCustomers.tenantId, this.#t), eq(erpSandboxCustomers.id, id)))
+      .leftJoin(erpSandboxContracts, ofCustomer(erpSandboxContracts))
+      .where(this.#customerIs(id))
       .orderBy(erpSandboxContracts.id);
     if (rows.length === 0) return null;
     return { customer: rows[0].c, contracts: rows.flatMap((r) => (r.k ? [r.k] : [])) };
@@ -244,13 +246,7 @@ export class SandboxErp implements ErpClient {
       const rows = await this.#db.select({ c: erpSandboxCustomers, k: erpSandboxContracts }).from(
         erpSandboxCustomers,
       )
-        .leftJoin(
-          erpSandboxContracts,
-          and(
-            eq(erpSandboxContracts.tenantId, erpSandboxCustomers.tenantId),
-            eq(erpSandboxContracts.customerId, erpSandboxCustomers.id),
-          ),
-        )
+        .leftJoin(erpSandboxContracts, ofCustomer(erpSandboxContracts))
         .where(
           and(eq(erpSandboxCustomers.tenantId, this.#t), eq(erpSandboxCustomers.document, document.value)),
         )
@@ -270,14 +266,8 @@ export class SandboxErp implements ErpClient {
       const rows = await this.#db.select({ c: erpSandboxCustomers.id, i: erpSandboxInvoices }).from(
         erpSandboxCustomers,
       )
-        .leftJoin(
-          erpSandboxInvoices,
-          and(
-            eq(erpSandboxInvoices.tenantId, erpSandboxCustomers.tenantId),
-            eq(erpSandboxInvoices.customerId, erpSandboxCustomers.id),
-          ),
-        )
-        .where(and(eq(erpSandboxCustomers.tenantId, this.#t), eq(erpSandboxCustomers.id, customerId)))
+        .leftJoin(erpSandboxInvoices, ofCustomer(erpSandboxInvoices))
+        .where(this.#customerIs(customerId))
         .orderBy(erpSandboxInvoices.dueDate, erpSandboxInvoices.id);
       if (rows.length === 0) return fail("not_found", `No customer ${customerId} in the ERP`);
       return ok(rows.flatMap((r) => (r.i ? [invoiceView(r.i, this.#today)] : [])));
@@ -441,14 +431,8 @@ export class SandboxErp implements ErpClient {
       const rows = await this.#db.select({ c: erpSandboxCustomers.id, t: erpSandboxTickets }).from(
         erpSandboxCustomers,
       )
-        .leftJoin(
-          erpSandboxTickets,
-          and(
-            eq(erpSandboxTickets.tenantId, erpSandboxCustomers.tenantId),
-            eq(erpSandboxTickets.customerId, erpSandboxCustomers.id),
-          ),
-        )
-        .where(and(eq(erpSandboxCustomers.tenantId, this.#t), eq(erpSandboxCustomers.id, customerId)))
+        .leftJoin(erpSandboxTickets, ofCustomer(erpSandboxTickets))
+        .where(this.#customerIs(customerId))
         .orderBy(sql`${erpSandboxTickets.createdAt} desc nulls last`);
       if (rows.length === 0) return fail("not_found", `No customer ${customerId} in the ERP`);
       const open = new Set<TicketStatus>(["open", "in_progress", "pending"]);
