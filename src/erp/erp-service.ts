@@ -15,8 +15,9 @@
  * Underneath: the adapter of the connection's ERP (src/erp/adapters/), every call through the
  * outbound guard with the connection's timeout, read-only retries and the tenant's circuit
  * breaker (src/erp/erp-http.ts); customer lookups and plans cached in KV for the connection's
- * TTLs; every call logged (`defer` decides when the log is written: a request hands it to
- * `background()`, a job leaves it unset and the write is awaited).
+ * TTLs; every call logged (`defer` decides who waits for the log write: a request hands it to
+ * `background()`; unset, the operation awaits it, up to the writer's 25 ms coalescing window,
+ * which suits jobs; a bot step that answers a customer should pass a `defer`).
  *
  * Writes are never repeated by a retry: the HTTP layer does not retry them, and `unblock` /
  * `createTicket` take an `idempotencyKey` so a flow step run twice gets the first answer back.
