@@ -6,6 +6,7 @@
 import { aiBench } from "./ai.bench.ts";
 import { authBench } from "./auth.bench.ts";
 import { dashboardBench } from "./dashboard.bench.ts";
+import { erpBench } from "./erp.bench.ts";
 import { httpStackBench } from "./http-stack.bench.ts";
 import { inboxBench } from "./inbox.bench.ts";
 import { realtimeBench } from "./realtime.bench.ts";
@@ -29,6 +30,7 @@ if (!only || only === "webhooks") reports.push(await webhooksBench({ quick }));
 if (!only || only === "realtime") reports.push(await realtimeBench({ quick }));
 if (!only || only === "dashboard") reports.push(await dashboardBench({ quick }));
 if (!only || only === "ai") reports.push(...await aiBench({ quick }));
+if (!only || only === "erp") reports.push(await erpBench({ quick }));
 
 function render(r: BenchReport): string {
   const lines = [

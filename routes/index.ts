@@ -4,6 +4,7 @@ import { registerAuthRoutes } from "./auth/index.ts";
 import { registerContactRoutes } from "./contacts/index.ts";
 import { registerConversationRoutes } from "./conversations/index.ts";
 import { registerDashboardRoutes } from "./dashboard/index.ts";
+import { registerErpRoutes } from "./erp/index.ts";
 import { registerJobReceiver } from "./internal/jobs.ts";
 import { registerMessageRoutes } from "./messages/index.ts";
 import { registerObservabilityRoutes } from "./observability/index.ts";
@@ -23,6 +24,7 @@ export function registerRoutes(app: App): void {
   registerWebhookRoutes(app);
   registerDashboardRoutes(app);
   registerAiRoutes(app);
+  registerErpRoutes(app);
   registerTenantRoutes(app);
   registerUserRoutes(app);
   registerRealtimeRoutes(app);

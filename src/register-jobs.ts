@@ -1,4 +1,5 @@
 import { registerImportJobs } from "./contacts/import/contact-imports.ts";
+import { registerErpSyncJob } from "./erp/sync.ts";
 import type { Services } from "./services.ts";
 import { registerSweepJob } from "./sweeps.ts";
 import { registerWebhookDelivery } from "./webhooks/deliver-webhooks.ts";
@@ -15,5 +16,6 @@ export function registerJobs(s: Services): void {
   registerSandboxJobs(s);
   registerImportJobs(s);
   registerWebhookDelivery(s);
+  registerErpSyncJob(s);
   registerSweepJob(s);
 }

@@ -1,15 +1,16 @@
 import { z } from "@hono/zod-openapi";
+import { sweepErpWebhooks } from "./erp/webhook.ts";
 import type { Services } from "./services.ts";
 import { sweepDeliveries } from "./webhooks/deliver-webhooks.ts";
 import { sweepWebhooks } from "./whatsapp/inbound/ingest.ts";
 
 /**
- * Work that must happen even when nothing triggers it: inbound webhooks whose processing died,
+ * Work that must happen even when nothing triggers it: inbound webhooks (WhatsApp, ERPs) whose processing died,
  * outgoing deliveries whose job was never queued. Every minute: a chained job on Deno (each run
  * books the next; the dedupe id keeps the chain single) and the cron trigger on Workers.
  */
 export async function runSweeps(s: Services): Promise<void> {
-  const results = await Promise.allSettled([sweepWebhooks(s), sweepDeliveries(s)]);
+  const results = await Promise.allSettled([sweepWebhooks(s), sweepDeliveries(s), sweepErpWebhooks(s)]);
   for (const r of results) {
     if (r.status === "rejected") s.obs.log.error("sweep failed", { error: r.reason });
   }

@@ -12,3 +12,4 @@ export * from "./messages.ts";
 export * from "./webhooks.ts";
 export * from "./dashboard.ts";
 export * from "./ai.ts";
+export * from "./erp.ts";

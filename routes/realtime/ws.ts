@@ -28,6 +28,7 @@ export const CHANNEL_PERMISSIONS: Record<Channel, Permission> = {
   whatsapp: "read:whatsapp",
   campaigns: "read:campaigns",
   agents: "read:dashboard",
+  erp: "read:erp",
 };
 
 export const allowedChannels = (permissions: ReadonlySet<Permission>): Channel[] =>

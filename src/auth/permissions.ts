@@ -35,6 +35,8 @@ export const permissions = [
   "write:campaigns",
   "read:erp",
   "write:erp",
+  /** Connect, configure, test and disconnect an ERP (its credentials and the data it syncs). */
+  "manage:erp",
   "use:ai",
   "write:ai",
   // insight and integration

@@ -17,6 +17,12 @@ export type EventType =
   | "contact.updated"
   | "contact.import_completed"
   | "whatsapp.connection_updated"
+  /** An ERP says an invoice was paid (its webhook). */
+  | "erp.payment_received"
+  /** A trust unlock went through, asked by us (API, flows) or reported by the ERP. */
+  | "erp.customer_unblocked"
+  /** An ERP ticket was opened, answered or closed, here or in the ERP. */
+  | "erp.ticket_updated"
   /** A user's first WebSocket opened / last one closed; produced by the realtime room itself. */
   | "agent.online"
   | "agent.offline";
@@ -32,6 +38,8 @@ const channelOf = (type: EventType): string =>
     ? "campaigns"
     : type.startsWith("agent.")
     ? "agents"
+    : type.startsWith("erp.")
+    ? "erp"
     : "whatsapp";
 
 export interface DomainEvent {

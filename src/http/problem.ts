@@ -46,6 +46,20 @@ export const problemStatus = {
   ai_unavailable: 503,
   /** The model provider did not answer in time. */
   ai_timeout: 504,
+  /** The tenant has not connected this ERP (`POST /erp/connect/{erp_type}` first). */
+  erp_not_connected: 409,
+  /** The ERP said no for a rule of its own (an unlock already used, a closed ticket); `reason` says which. */
+  erp_refused: 409,
+  /** The customer has several contracts and the call needs one; `contracts` lists them. */
+  erp_contract_required: 409,
+  /** The ERP has no call for this; the detail says what to do instead. */
+  erp_unsupported: 501,
+  /** The ERP failed or answered something unreadable; `erp_message` is what it said. */
+  erp_error: 502,
+  /** The ERP's circuit is open after repeated failures; retry after `Retry-After` seconds. */
+  erp_unavailable: 503,
+  /** The ERP did not answer within the connection's timeout. */
+  erp_timeout: 504,
 } as const;
 
 export type ProblemCode = keyof typeof problemStatus;
@@ -66,6 +80,7 @@ const titles: Record<number, string> = {
   429: "Too Many Requests",
   489: "Not Retryable",
   500: "Internal Server Error",
+  501: "Not Implemented",
   502: "Bad Gateway",
   503: "Service Unavailable",
   504: "Gateway Timeout",

@@ -6,6 +6,15 @@ import {
   aiUsage,
   apiKeys,
   auditLog,
+  erpCallLogs,
+  erpConnections,
+  erpSandboxContracts,
+  erpSandboxCustomers,
+  erpSandboxInvoices,
+  erpSandboxTickets,
+  erpSyncs,
+  erpUnlocks,
+  erpWebhookEvents,
   mailOutbox,
   tenants,
   users,
@@ -37,6 +46,12 @@ export function registerTenantPurge(s: Services): void {
         db.delete(aiPrompts).where(eq(aiPrompts.tenantId, tenant_id)),
         db.delete(aiSettings).where(eq(aiSettings.tenantId, tenant_id)),
         db.delete(aiUsage).where(eq(aiUsage.tenantId, tenant_id)),
+        ...[erpCallLogs, erpUnlocks, erpWebhookEvents, erpSyncs, erpConnections].map((t) =>
+          db.delete(t).where(eq(t.tenantId, tenant_id))
+        ),
+        ...[erpSandboxCustomers, erpSandboxContracts, erpSandboxInvoices, erpSandboxTickets].map((t) =>
+          db.delete(t).where(eq(t.tenantId, tenant_id))
+        ),
         db.delete(mailOutbox).where(eq(mailOutbox.tenantId, tenant_id)),
         db.delete(users).where(eq(users.tenantId, tenant_id)),
         db.update(auditLog).set({ ip: null, userAgent: null, metadata: sql`null` }).where(

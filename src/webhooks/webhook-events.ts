@@ -19,6 +19,9 @@ export const webhookEventTypes = [
   "contact.updated",
   "contact.import_completed",
   "whatsapp.connection_updated",
+  "erp.payment_received",
+  "erp.customer_unblocked",
+  "erp.ticket_updated",
 ] as const satisfies readonly EventType[];
 
 export type WebhookEventType = typeof webhookEventTypes[number];

@@ -6,6 +6,7 @@ import { addUser, createApiKey, registerTenant, setPlan } from "../support/ident
 import { fillPath, type OpenApiDoc, operations, sampleBody } from "../support/openapi-sample.ts";
 import { importContacts } from "../support/contacts.ts";
 import { addSandboxNumber, customerPhone, customerWrites } from "../support/whatsapp.ts";
+import { connectSandbox, sandboxCustomers, sandboxOpenInvoiceIds, sandboxTicketIds } from "../support/erp.ts";
 
 /**
  * The security sweep, driven by the OpenAPI document: every protected route, present and future,
@@ -15,9 +16,12 @@ import { addSandboxNumber, customerPhone, customerWrites } from "../support/what
 
 const ROLES_LOW_TO_HIGH = ["viewer", "agent", "supervisor", "admin", "owner"] as const;
 
-/** Resources of a tenant that a list route cannot reveal to the caller (the tenant itself). */
-function knownIds(tenantB: { tenantId: string }): Record<string, string[]> {
-  return { "/api/v1/tenants": [tenantB.tenantId] };
+/**
+ * Resources of a tenant that a list route cannot reveal to the caller: the tenant itself, and
+ * the ids of its ERP (customers, invoices, tickets live in the ERP, listed only per customer).
+ */
+function knownIds(tenantB: { tenantId: string }, erp: Record<string, string[]>): Record<string, string[]> {
+  return { "/api/v1/tenants": [tenantB.tenantId], ...erp };
 }
 
 /** A digest of every row the tenant owns: equal before and after means nothing changed. */
@@ -77,6 +81,24 @@ Deno.test("security sweep over every documented route", async (t) => {
     });
     assert.equal(prompt.status, 201);
     await prompt.body?.cancel();
+
+    // Both tenants run the sandbox ERP, so A's calls reach an ERP that does not know B's ids.
+    await connectSandbox(ctx, a.token);
+    await connectSandbox(ctx, b.token);
+    const bCustomers = await sandboxCustomers(ctx, b.tenantId);
+    const bSync = await ctx.request("/api/v1/erp/sandbox/sync", {
+      method: "POST",
+      token: b.token,
+      json: { documents: [bCustomers[0].document] },
+    });
+    assert.equal(bSync.status, 202);
+    await bSync.body?.cancel();
+    await ctx.services.runner!.drain();
+    const erpIds = {
+      "/api/v1/erp/{erp_type}/customers": [bCustomers[3].id],
+      "/api/v1/erp/{erp_type}/invoices": await sandboxOpenInvoiceIds(ctx, b.tenantId),
+      "/api/v1/erp/{erp_type}/tickets": await sandboxTicketIds(ctx, b.tenantId),
+    };
 
     const doc = await body<OpenApiDoc>(await ctx.request("/openapi.json"));
     const protectedOps = operations(doc).filter(({ op }) =>
@@ -142,10 +164,10 @@ Deno.test("security sweep over every documented route", async (t) => {
       assert.ok(idOps.length > 0);
       for (const { method, path, op } of idOps) {
         const collection = path.slice(0, path.indexOf("/{id}"));
-        let foreign = knownIds(b)[collection];
+        let foreign = knownIds(b, erpIds)[collection];
         if (!foreign) {
           const list = await body<{ data?: { id: string }[] }>(
-            await ctx.request(collection, { token: b.token }),
+            await ctx.request(fillPath(doc, collection, op), { token: b.token }),
           );
           foreign = (list.data ?? []).map((r) => r.id);
         }

@@ -6,7 +6,15 @@ import type { RealtimeIdentity, RealtimeMessage } from "./realtime.ts";
  * Object) so they answer every frame alike. Pure: no sockets, no clocks, no runtime globals.
  */
 
-export const CHANNELS = ["messages", "conversations", "contacts", "whatsapp", "campaigns", "agents"] as const;
+export const CHANNELS = [
+  "messages",
+  "conversations",
+  "contacts",
+  "whatsapp",
+  "campaigns",
+  "agents",
+  "erp",
+] as const;
 export type Channel = typeof CHANNELS[number];
 export const isChannel = (v: unknown): v is Channel =>
   typeof v === "string" && (CHANNELS as readonly string[]).includes(v);

@@ -1,0 +1,116 @@
+/**
+ * Brazilian taxpayer documents, as ISP customers type them: CPF (people, 11 digits) and CNPJ
+ * (companies, 14 characters). Both end in two check digits (mod 11), so a mistyped number is
+ * caught before any ERP is asked. Since July 2026 new CNPJs may carry letters in their first 12
+ * positions (Receita Federal's alphanumeric CNPJ, IN RFB 2.229/2024): a character counts as its
+ * ASCII code minus 48, so the digits keep their value and the old numbers stay valid.
+ */
+
+export type DocumentType = "cpf" | "cnpj";
+
+export interface TaxDocument {
+  type: DocumentType;
+  /** Digits (and, for new CNPJs, upper-case letters) without punctuation. */
+  value: string;
+}
+
+const value = (ch: string) => ch.charCodeAt(0) - 48;
+
+function mod11Digit(chars: string, weights: number[]): number {
+  let sum = 0;
+  for (let i = 0; i < chars.length; i++) sum += value(chars[i]) * weights[i];
+  const rest = sum % 11;
+  return rest < 2 ? 0 : 11 - rest;
+}
+
+const CPF_W1 = [10, 9, 8, 7, 6, 5, 4, 3, 2];
+const CPF_W2 = [11, 10, 9, 8, 7, 6, 5, 4, 3, 2];
+const CNPJ_W1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
+const CNPJ_W2 = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
+
+export function cpfCheckDigits(base9: string): string {
+  const d1 = mod11Digit(base9, CPF_W1);
+  const d2 = mod11Digit(base9 + d1, CPF_W2);
+  return `${d1}${d2}`;
+}
+
+export function cnpjCheckDigits(base12: string): string {
+  const d1 = mod11Digit(base12, CNPJ_W1);
+  const d2 = mod11Digit(base12 + d1, CNPJ_W2);
+  return `${d1}${d2}`;
+}
+
+export function isValidCpf(digits: string): boolean {
+  if (!/^\d{11}$/.test(digits) || /^(\d)\1{10}$/.test(digits)) return false;
+  return cpfCheckDigits(digits.slice(0, 9)) === digits.slice(9);
+}
+
+export function isValidCnpj(chars: string): boolean {
+  if (!/^[0-9A-Z]{12}\d{2}$/.test(chars) || /^(\d)\1{13}$/.test(chars)) return false;
+  return cnpjCheckDigits(chars.slice(0, 12)) === chars.slice(12);
+}
+
+export type ParsedDocument =
+  | { ok: true; document: TaxDocument }
+  | { ok: false; reason: string };
+
+/**
+ * A CPF or CNPJ as typed (`123.456.789-09`, `12 345 678/0001-95`, `12ABC34501DE35`): the
+ * punctuation is dropped, the length says which it is and the check digits must hold.
+ */
+export function parseDocument(input: string): ParsedDocument {
+  const raw = input.trim().toUpperCase().replace(/[\s./-]/g, "");
+  if (!/^[0-9A-Z]+$/.test(raw)) return { ok: false, reason: "Only digits, letters and . / - are allowed" };
+  if (raw.length === 11) {
+    if (!/^\d+$/.test(raw)) return { ok: false, reason: "A CPF has digits only" };
+    return isValidCpf(raw)
+      ? { ok: true, document: { type: "cpf", value: raw } }
+      : { ok: false, reason: "Not a valid CPF: the check digits do not match" };
+  }
+  if (raw.length === 14) {
+    return isValidCnpj(raw)
+      ? { ok: true, document: { type: "cnpj", value: raw } }
+      : { ok: false, reason: "Not a valid CNPJ: the check digits do not match" };
+  }
+  return { ok: false, reason: "A CPF has 11 digits and a CNPJ 14 characters" };
+}
+
+/** `123.456.789-09` / `12.345.678/0001-95`: how IXC stores them and people read them. */
+export function formatDocument(d: TaxDocument): string {
+  const v = d.value;
+  return d.type === "cpf"
+    ? `${v.slice(0, 3)}.${v.slice(3, 6)}.${v.slice(6, 9)}-${v.slice(9)}`
+    : `${v.slice(0, 2)}.${v.slice(2, 5)}.${v.slice(5, 8)}/${v.slice(8, 12)}-${v.slice(12)}`;
+}
+
+/**
+ * A document for logs and answers that do not need it whole (LGPD): a CPF keeps the three
+ * digits after the first group and the check digits (`***.456.789-**` style, as the Receita
+ * publishes them), a CNPJ (public data) is kept.
+ */
+export function maskDocument(d: TaxDocument): string {
+  if (d.type === "cnpj") return formatDocument(d);
+  const v = d.value;
+  return `***.${v.slice(3, 6)}.${v.slice(6, 9)}-**`;
+}
+
+/** A document found in free text (an ERP answer, a URL being logged) masked in place. */
+export function maskDocumentsIn(text: string): string {
+  return text.replace(
+    /(?<![\dA-Z])(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?![\dA-Z])/g,
+    (m, a, b, c, d) => isValidCpf(`${a}${b}${c}${d}`) ? `***.${b}.${c}-**` : m,
+  );
+}
+
+/**
+ * A document read from an ERP (masked or not); null when it is neither a CPF nor a CNPJ. ERPs
+ * that keep it in a number column lose the leading zeros: digits one or two short are padded.
+ */
+export function documentOf(raw: unknown): TaxDocument | null {
+  if (typeof raw !== "string" && typeof raw !== "number") return null;
+  let text = String(raw).trim().toUpperCase().replace(/[\s./-]/g, "");
+  if (/^\d{9,10}$/.test(text)) text = text.padStart(11, "0");
+  else if (/^\d{12,13}$/.test(text)) text = text.padStart(14, "0");
+  const parsed = parseDocument(text);
+  return parsed.ok ? parsed.document : null;
+}
