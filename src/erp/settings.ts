@@ -9,6 +9,19 @@ import { invoiceStatuses, ticketTypes } from "./model.ts";
 
 const ErpId = z.string().trim().min(1).max(64);
 
+/**
+ * The ERP's id per ticket type: an object of the known types, each optional, so an unknown type
+ * is refused and named like any unknown field (a record keyed by an enum is not strict in OpenAPI).
+ */
+function ticketTypeIds<T extends z.ZodType>(id: T) {
+  return z.object(
+    Object.fromEntries(ticketTypes.map((t) => [t, id.optional()])) as Record<
+      typeof ticketTypes[number],
+      z.ZodOptional<T>
+    >,
+  ).strict();
+}
+
 export const TicketDefaultsSchema = z.object({
   /** IXC `id_ticket_setor`; SGP `setor`. */
   department_id: ErpId.optional(),
@@ -60,7 +73,7 @@ export const SettingsSchema = z.object({
     description: "What `GET invoices` (status=open, the default) returns.",
     example: ["open", "overdue"],
   }),
-  ticket_types: z.partialRecord(z.enum(ticketTypes), ErpId).openapi({
+  ticket_types: ticketTypeIds(ErpId).openapi({
     description:
       "The ERP's id for each ticket type: IXC `id_assunto`, SGP `ocorrenciatipo`, MK `cd_classificacao_ate`, HubSoft `id_tipo_atendimento`.",
     example: { technical: "12", financial: "7" },
@@ -103,7 +116,7 @@ export const SettingsPatchSchema = z.object({
   circuit: SettingsSchema.shape.circuit.partial().strict().optional(),
   unlock: SettingsSchema.shape.unlock.partial().strict().optional(),
   open_invoice_statuses: SettingsSchema.shape.open_invoice_statuses.optional(),
-  ticket_types: z.partialRecord(z.enum(ticketTypes), ErpId.nullable()).optional().openapi({
+  ticket_types: ticketTypeIds(ErpId.nullable()).optional().openapi({
     description: "Ids to set; `null` removes one.",
     example: { technical: "12" },
   }),

@@ -40,10 +40,15 @@ function fieldErrors(issue: Issue, base: string[]): FieldError[] {
  * never reaches a statement: on success the hook sees the parsed value, on failure the raw input.
  */
 // deno-lint-ignore no-explicit-any
-export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
+export const validationHook: Hook<any, AppEnv, any, any> = (result, c) => {
   const prefix = where[result.target] ?? result.target;
   // @hono/zod-validator passes the raw input as `data` on failure (the type knows it only on success).
   const faults = textFaults((result as { data?: unknown }).data, [prefix]);
+  // The query is validated before the path: a NUL in the path must still be named when the query
+  // fails first (the path's own turn never comes once this hook throws).
+  if (result.target === "query" && (!result.success || faults.length)) {
+    textFaults(c.req.param(), ["path"], faults);
+  }
   if (result.success && faults.length === 0) return;
   const errors: FieldError[] = [
     ...(result.success
