@@ -7,7 +7,7 @@ import { cleanTags } from "../core/tags.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
-import { arrayWith, arrayWithout, countRows, textArray } from "../platform/db/query-helpers.ts";
+import { arrayWith, arrayWithout, pageAndTotal, textArray } from "../platform/db/query-helpers.ts";
 import type { Services } from "../services.ts";
 import { toE164 } from "../whatsapp/phone.ts";
 import { contactMatches } from "./contact-search.ts";
@@ -56,11 +56,14 @@ export function contactFilter(p: Principal, f: ContactFilters): SQL {
 /** Newest first. */
 export async function listContacts(s: Services, p: Principal, q: PageParams & ContactFilters) {
   const where = contactFilter(p, q);
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(contacts).where(where)
-      .orderBy(desc(contacts.createdAt), desc(contacts.id)).limit(q.limit).offset(offsetOf(q)),
-    countRows(s.database.db, contacts, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      db.select().from(contacts).where(where)
+        .orderBy(desc(contacts.createdAt), desc(contacts.id)).limit(q.limit).offset(offsetOf(q)),
+    contacts,
+    where,
+  );
   return { data: rows.map(contactView), total };
 }
 

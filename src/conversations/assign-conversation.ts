@@ -6,6 +6,7 @@ import { isPermission } from "../auth/permissions.ts";
 import { can, type Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { fail, ok, type Result } from "../core/result.ts";
+import { mapRead, readQuery } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import { canTakeConversations } from "./conversation-rules.ts";
 import { type ConversationView, conversationView } from "./conversation-view.ts";
@@ -152,30 +153,33 @@ export async function assignConversation(
 }
 
 /** The assignment history of a conversation, oldest first, with names. */
-export async function assignmentHistory(s: Services, conversationId: string) {
-  const rows = await s.database.db.select({
-    a: conversationAssignments,
-    from: sql<
-      string | null
-    >`(select name from ${users} where ${users.id} = ${conversationAssignments.fromUserId})`,
-    to: sql<
-      string | null
-    >`(select name from ${users} where ${users.id} = ${conversationAssignments.toUserId})`,
-    by: sql<
-      string | null
-    >`(select name from ${users} where ${users.id} = ${conversationAssignments.byUserId})`,
-  }).from(conversationAssignments)
-    .where(eq(conversationAssignments.conversationId, conversationId))
-    .orderBy(asc(conversationAssignments.createdAt), asc(conversationAssignments.id));
-  return rows.map(({ a, from, to, by }) => ({
-    id: a.id,
-    kind: a.kind,
-    from: a.fromUserId ? { id: a.fromUserId, name: from } : null,
-    to: a.toUserId ? { id: a.toUserId, name: to } : null,
-    by: a.byUserId
-      ? { type: "user" as const, id: a.byUserId, name: by }
-      : { type: "api_key" as const, id: a.byApiKeyId, name: null },
-    reason: a.reason,
-    created_at: a.createdAt.toISOString(),
-  }));
+export function assignmentHistoryRead(conversationId: string) {
+  const query = readQuery((db) =>
+    db.select({
+      a: conversationAssignments,
+      from: sql<
+        string | null
+      >`(select name from ${users} where ${users.id} = ${conversationAssignments.fromUserId})`,
+      to: sql<
+        string | null
+      >`(select name from ${users} where ${users.id} = ${conversationAssignments.toUserId})`,
+      by: sql<
+        string | null
+      >`(select name from ${users} where ${users.id} = ${conversationAssignments.byUserId})`,
+    }).from(conversationAssignments)
+      .where(eq(conversationAssignments.conversationId, conversationId))
+      .orderBy(asc(conversationAssignments.createdAt), asc(conversationAssignments.id))
+  );
+  return mapRead(query, (rows) =>
+    rows.map(({ a, from, to, by }) => ({
+      id: a.id,
+      kind: a.kind,
+      from: a.fromUserId ? { id: a.fromUserId, name: from } : null,
+      to: a.toUserId ? { id: a.toUserId, name: to } : null,
+      by: a.byUserId
+        ? { type: "user" as const, id: a.byUserId, name: by }
+        : { type: "api_key" as const, id: a.byApiKeyId, name: null },
+      reason: a.reason,
+      created_at: a.createdAt.toISOString(),
+    })));
 }

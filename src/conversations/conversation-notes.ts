@@ -4,6 +4,7 @@ import { auditInsert, type RequestMeta } from "../audit/audit-log.ts";
 import type { Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { ok, type Result } from "../core/result.ts";
+import { mapRead, readQuery, type Reads, runReads } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import { conversationToChange } from "./manage-conversations.ts";
 
@@ -72,11 +73,18 @@ const authorName = sql<string | null>`coalesce(
   (select name from ${apiKeys} where ${apiKeys.id} = ${conversationNotes.authorApiKeyId}))`;
 
 /** A conversation's notes, oldest first. */
-export async function notesOf(s: Services, conversationId: string): Promise<NoteView[]> {
-  const rows = await s.database.db.select({ note: conversationNotes, name: authorName }).from(
-    conversationNotes,
-  )
-    .where(eq(conversationNotes.conversationId, conversationId))
-    .orderBy(asc(conversationNotes.createdAt), asc(conversationNotes.id));
-  return rows.map((r) => noteView(r.note, r.name));
+/** A conversation's notes, oldest first, as a read to batch with others. */
+export function notesRead(conversationId: string): Reads<NoteView[]> {
+  return mapRead(
+    readQuery((db) =>
+      db.select({ note: conversationNotes, name: authorName }).from(conversationNotes)
+        .where(eq(conversationNotes.conversationId, conversationId))
+        .orderBy(asc(conversationNotes.createdAt), asc(conversationNotes.id))
+    ),
+    (rows) => rows.map((r) => noteView(r.note, r.name)),
+  );
+}
+
+export function notesOf(s: Services, conversationId: string): Promise<NoteView[]> {
+  return runReads(s.database, notesRead(conversationId));
 }

@@ -13,7 +13,8 @@ import { fail, ok, type Result } from "../core/result.ts";
 import { contactMatches } from "../contacts/contact-search.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
-import { arrayWith, countRows, textArray } from "../platform/db/query-helpers.ts";
+import { arrayWith, pageAndTotal, textArray } from "../platform/db/query-helpers.ts";
+import { mapRead, readQuery, type Reads, runReads } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import { resolveSendingConfig } from "../whatsapp/configs/manage-configs.ts";
 import { upsertContact } from "../whatsapp/contact-upsert.ts";
@@ -30,14 +31,20 @@ import {
 const ofTenant = (p: Principal) => eq(conversations.tenantId, p.tenantId!);
 
 /** A conversation of the caller's tenant, with its contact and agent; undefined for any other. */
-export async function findConversation(
+/** The caller's conversation, as a read to batch with what is shown beside it. */
+export function conversationRead(p: Principal, id: string): Reads<ConversationJoined | undefined> {
+  return mapRead(
+    readQuery((db) => selectConversations(db).where(and(eq(conversations.id, id), ofTenant(p))).limit(1)),
+    ([row]) => row,
+  );
+}
+
+export function findConversation(
   s: Services,
   p: Principal,
   id: string,
 ): Promise<ConversationJoined | undefined> {
-  const [row] = await selectConversations(s.database.db)
-    .where(and(eq(conversations.id, id), ofTenant(p))).limit(1);
-  return row;
+  return runReads(s.database, conversationRead(p, id));
 }
 
 /** The conversation if the caller may change it: 404 for another tenant's, 403 for another agent's. */
@@ -93,12 +100,15 @@ export async function listConversations(s: Services, p: Principal, q: ListConver
     ));
   }
   const where = and(...filters);
-  const [rows, total] = await Promise.all([
-    selectConversations(s.database.db).where(where)
-      .orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.id))
-      .limit(q.limit).offset(offsetOf(q)),
-    countRows(s.database.db, conversations, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      selectConversations(db).where(where)
+        .orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.id))
+        .limit(q.limit).offset(offsetOf(q)),
+    conversations,
+    where,
+  );
   const now = s.clock.now();
   return { data: rows.map((r) => conversationView(r, now)), total };
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { messageEvents, messages } from "../../db/schema/index.ts";
 import { uuidv7 } from "../core/ids.ts";
+import { readQuery } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import type { InboundStatus, StatusName } from "./inbound/normalized.ts";
 import type { ConfigRow } from "./providers/provider.ts";
@@ -106,8 +107,11 @@ export async function attachEarlyStatuses(
   return last;
 }
 
-/** The timeline of a message: every status reported, oldest first. */
-export async function statusTimeline(s: Services, messageId: string) {
-  return await s.database.db.select().from(messageEvents).where(eq(messageEvents.messageId, messageId))
-    .orderBy(asc(messageEvents.occurredAt), asc(messageEvents.createdAt));
+/** The timeline of a message: every status reported, oldest first (a read to batch). */
+export function statusTimelineRead(tenantId: string, messageId: string) {
+  return readQuery((db) =>
+    db.select().from(messageEvents)
+      .where(and(eq(messageEvents.messageId, messageId), eq(messageEvents.tenantId, tenantId)))
+      .orderBy(asc(messageEvents.occurredAt), asc(messageEvents.createdAt))
+  );
 }

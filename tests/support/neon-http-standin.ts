@@ -35,6 +35,11 @@ export interface NeonHttpStandInOptions {
    * password endpoint: the connection string must hold a password and `Authorization` is refused.
    */
   token?: string;
+  /**
+   * Answers every request this many milliseconds late: the network between an edge location and
+   * the database region, for the edge-latency benchmark. Concurrent requests wait side by side.
+   */
+  delayMs?: number;
 }
 
 export interface RecordedRequest {
@@ -77,6 +82,7 @@ export function startNeonHttpStandIn(
     const text = await req.text();
     const headers = Object.fromEntries(req.headers);
     requests.push({ body: parseJsonOr(text), headers });
+    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
 
     const path = new URL(req.url).pathname;
     if (path === "/sql" && req.method === "OPTIONS") return corsPreflight();

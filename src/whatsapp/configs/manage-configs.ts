@@ -9,7 +9,7 @@ import type { PageParams } from "../../http/pagination.ts";
 import { resultRows } from "../../platform/db/database.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { insertWhere } from "../../platform/db/insert-where.ts";
-import { countRows } from "../../platform/db/query-helpers.ts";
+import { countRows, pageAndTotal } from "../../platform/db/query-helpers.ts";
 import { outboundUrlProblem } from "../../platform/http/outbound-url.ts";
 import type { Services } from "../../services.ts";
 import { limitsOf } from "../../tenants/plans.ts";
@@ -43,12 +43,15 @@ export async function listConfigs(
   if (q.status) filters.push(eq(whatsappConfigs.isActive, q.status === "active"));
   if (q.api_type) filters.push(eq(whatsappConfigs.apiType, q.api_type));
   const where = and(...filters);
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(whatsappConfigs).where(where)
-      .orderBy(desc(whatsappConfigs.isDefault), asc(whatsappConfigs.createdAt))
-      .limit(q.limit).offset((q.page - 1) * q.limit),
-    countRows(s.database.db, whatsappConfigs, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      db.select().from(whatsappConfigs).where(where)
+        .orderBy(desc(whatsappConfigs.isDefault), asc(whatsappConfigs.createdAt))
+        .limit(q.limit).offset((q.page - 1) * q.limit),
+    whatsappConfigs,
+    where,
+  );
   return { rows: await Promise.all(rows.map((r) => viewOf(s, r))), total };
 }
 
