@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { apiKeys, tenants, users } from "../../db/schema/index.ts";
 import { sha256Hex, timingSafeEqualText } from "../core/crypto.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { background } from "../http/background.ts";
+import { afterAnswer } from "../core/after-answer.ts";
 import { ApiError } from "../http/problem.ts";
 import { enforceRateLimit } from "../http/rate-limit.ts";
 import { limitsOf, PLATFORM_REQUESTS_PER_MINUTE } from "../tenants/plans.ts";
@@ -190,7 +190,8 @@ async function fromApiKey(c: Ctx, token: string): Promise<{ principal: Principal
   const creatorPerms = effectivePermissions(creator.role, creator.grants);
   const keyId = state.id;
   if (await kv.set(`auth:akused:${keyId}`, "1", { ttlSeconds: 60, onlyIfAbsent: true })) {
-    background(c, database.db.update(apiKeys).set({ lastUsedAt: clock.now() }).where(eq(apiKeys.id, keyId)));
+    const at = clock.now();
+    await afterAnswer(() => database.db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, keyId)));
   }
   return {
     principal: {

@@ -1,9 +1,11 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { inRequestScope } from "../core/after-answer.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { continueTrace, formatTraceparent } from "../observability/tracing.ts";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./app-env.ts";
+import { background } from "./background.ts";
 import { edgeHeaders } from "./edge-headers.ts";
 
 /** A caller-supplied id is kept when it is short and plain, so logs join across services. */
@@ -42,7 +44,8 @@ export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
     c.set("trace", trace);
     c.set("log", obs.log.child({ request_id: requestId, trace_id: trace.traceId }));
     try {
-      await next();
+      // Work held for after the answer (src/core/after-answer.ts) goes to waitUntil.
+      await inRequestScope(next, (work) => background(c, work));
     } finally {
       const status = c.res.status;
       const seconds = (performance.now() - started) / 1000;

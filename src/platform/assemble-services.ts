@@ -40,7 +40,9 @@ export function assembleServices(
     now: () => clock.now(),
     ...opts.runner,
   });
-  const jobs = config.qstash ? new QStashJobQueue(config.qstash, config.publicBaseUrl, jobRegistry) : runner!;
+  const jobs = config.qstash
+    ? new QStashJobQueue(config.qstash, config.publicBaseUrl, jobRegistry, database)
+    : runner!;
   const mailer = new OutboxMailer(database, obs.log, { logBodies: config.env !== "production" });
   const events = new EventBus({ realtime: opts.realtime, obs, clock });
   return {

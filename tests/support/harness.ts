@@ -126,6 +126,18 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
     passThroughOnException: () => {},
     props: {},
   };
+  const settle = async () => {
+    while (pending.length) await Promise.allSettled(pending.splice(0));
+  };
+  // What requests left for after their answer (events fanned out to webhooks, which queues their
+  // jobs) has run by the time a test asks the runner for the jobs due: as it would have in production.
+  const runner = services.runner;
+  if (runner) {
+    const drain = runner.drain.bind(runner);
+    const runDue = runner.runDue.bind(runner);
+    runner.drain = async (maxRounds?: number) => (await settle(), drain(maxRounds));
+    runner.runDue = async () => (await settle(), runDue());
+  }
   return {
     app,
     services,
@@ -143,9 +155,7 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
         app.request(path, { ...rest, headers }, { clientIp: ip ?? "203.0.113.10" }, executionCtx),
       );
     },
-    async settle() {
-      while (pending.length) await Promise.allSettled(pending.splice(0));
-    },
+    settle,
     listen() {
       return new Promise((resolve) => {
         const server = Deno.serve(
