@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { messageEvents, messages } from "../../db/schema/index.ts";
 import { uuidv7 } from "../core/ids.ts";
+import type { Db } from "../platform/db/database.ts";
 import { readQuery } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import type { InboundStatus, StatusName } from "./inbound/normalized.ts";
@@ -82,20 +83,29 @@ export async function recordStatus(
   return { messageId: message.id, moved: await advanceStatus(s, message.id, st) };
 }
 
-/** Applies the statuses that arrived before a send stored its provider id. */
-export async function attachEarlyStatuses(
-  s: Services,
+/**
+ * Attaches the statuses that arrived before a send stored its provider id, as a statement for the
+ * batch that stores it; `applyEarlyStatuses` then moves the message on with what it returned.
+ */
+export const attachEarlyStatuses = (
+  db: Db,
   config: ConfigRow,
   providerMessageId: string,
   messageId: string,
-): Promise<typeof messages.$inferSelect | undefined> {
-  const { db } = s.database;
-  const early = await db.update(messageEvents).set({ messageId })
+) =>
+  db.update(messageEvents).set({ messageId })
     .where(and(
       eq(messageEvents.configId, config.id),
       eq(messageEvents.providerMessageId, providerMessageId),
       isNull(messageEvents.messageId),
     )).returning();
+
+/** The message after the early statuses, oldest first (none, almost always: no round trip). */
+export async function applyEarlyStatuses(
+  s: Services,
+  messageId: string,
+  early: (typeof messageEvents.$inferSelect)[],
+): Promise<typeof messages.$inferSelect | undefined> {
   let last: typeof messages.$inferSelect | undefined;
   for (const e of early.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())) {
     last = await advanceStatus(s, messageId, {

@@ -3,7 +3,7 @@ import { contacts, conversations, messages } from "../../../db/schema/index.ts";
 import { uuidv7 } from "../../core/ids.ts";
 import type { Services } from "../../services.ts";
 import type { ContactRow } from "../contact-upsert.ts";
-import type { ConversationRow } from "../conversation-open.ts";
+import type { ConversationRow } from "../../conversations/conversation-view.ts";
 import { messageView } from "../message-view.ts";
 import { phoneVariants, toE164 } from "../phone.ts";
 import type { ConfigRow } from "../providers/provider.ts";
