@@ -340,6 +340,17 @@ export async function deleteConfig(
   return ok(null);
 }
 
+/** The tenant's live numbers, default first, from the cache (one read when cold). */
+export async function tenantNumbers(s: Services, tenantId: string): Promise<ConfigRow[]> {
+  let numbers = numbersByTenant.get(tenantId);
+  if (!numbers) {
+    numbers = await s.database.db.select().from(whatsappConfigs).where(live(tenantId))
+      .orderBy(desc(whatsappConfigs.isDefault), asc(whatsappConfigs.createdAt));
+    numbersByTenant.set(tenantId, numbers);
+  }
+  return numbers;
+}
+
 /**
  * The number sends go through: the one named, or the tenant's default active one, from the
  * tenant's numbers as cached (src/whatsapp/number-cache.ts; one read when cold). The send's own
@@ -350,12 +361,7 @@ export async function resolveSendingConfig(
   tenantId: string,
   configId: string | undefined,
 ): Promise<Result<ConfigRow>> {
-  let numbers = numbersByTenant.get(tenantId);
-  if (!numbers) {
-    numbers = await s.database.db.select().from(whatsappConfigs).where(live(tenantId))
-      .orderBy(desc(whatsappConfigs.isDefault), asc(whatsappConfigs.createdAt));
-    numbersByTenant.set(tenantId, numbers);
-  }
+  const numbers = await tenantNumbers(s, tenantId);
   if (configId) {
     const row = numbers.find((n) => n.id === configId);
     if (!row) return fail("not_found", "WhatsApp number not found");
