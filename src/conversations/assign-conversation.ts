@@ -7,10 +7,11 @@ import { can, type Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { mapRead, readQuery } from "../platform/db/reads.ts";
+import { conversationEvent } from "../events/payloads.ts";
 import type { Services } from "../services.ts";
 import { canTakeConversations } from "./conversation-rules.ts";
 import { type ConversationView, conversationView } from "./conversation-view.ts";
-import { conversationToChange, findConversation } from "./manage-conversations.ts";
+import { conversationToChange, readBack } from "./manage-conversations.ts";
 
 type Kind = "assign" | "transfer" | "unassign";
 
@@ -95,7 +96,7 @@ export async function assignConversation(
   const moved = sql`exists (select 1 from ${conversations} where ${
     and(eq(conversations.id, id), eq(conversations.assignedAt, now))
   } and ${conversations.assignedTo} is not distinct from ${input.agentId}::uuid)`;
-  const [updated] = await s.database.atomic((db) =>
+  const [updated, , , [after]] = await s.database.atomic((db) =>
     [
       // Applied only if the assignee is still the one we read: two supervisors cannot both win.
       db.update(conversations).set({
@@ -135,20 +136,17 @@ export async function assignConversation(
         now,
         moved,
       ),
+      readBack(db, p, id),
     ] as const
   );
   if (updated.length === 0) {
     return fail("conflict", "The conversation was assigned meanwhile; read it again and retry");
   }
-  const after = (await findConversation(s, p, id))!;
-  await s.events.publish("conversation.assigned", current.tenantId, {
-    conversation_id: id,
-    kind,
-    assigned_to: input.agentId,
-    previous_assignee: current.assignedTo,
-    reason,
-    status,
-  });
+  await s.events.publish(
+    "conversation.assigned",
+    current.tenantId,
+    conversationEvent(after, now, { kind, previous_assignee: current.assignedTo, reason }),
+  );
   return ok(conversationView(after, now));
 }
 

@@ -5,6 +5,7 @@ import type { Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { ok, type Result } from "../core/result.ts";
 import { mapRead, readQuery, type Reads, runReads } from "../platform/db/reads.ts";
+import { conversationEvent } from "../events/payloads.ts";
 import type { Services } from "../services.ts";
 import { conversationToChange } from "./manage-conversations.ts";
 
@@ -47,7 +48,7 @@ export async function addNote(
     body: text.trim(),
     createdAt: now,
   };
-  await s.database.atomic((db) =>
+  const [, , [author]] = await s.database.atomic((db) =>
     [
       db.insert(conversationNotes).values(row),
       auditInsert(db, meta, {
@@ -56,15 +57,15 @@ export async function addNote(
         targetId: conversationId,
         metadata: { note_id: row.id },
       }, now),
+      db.select({ name: authorName }).from(conversationNotes).where(eq(conversationNotes.id, row.id)),
     ] as const
   );
-  const [author] = await s.database.db.select({ name: authorName }).from(conversationNotes)
-    .where(eq(conversationNotes.id, row.id));
   const view = noteView(row, author?.name ?? null);
-  await s.events.publish("conversation.note_added", row.tenantId, {
-    conversation_id: conversationId,
-    note: view,
-  });
+  await s.events.publish(
+    "conversation.note_added",
+    row.tenantId,
+    conversationEvent(found.value, now, { note: view }),
+  );
   return ok(view);
 }
 
