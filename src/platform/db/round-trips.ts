@@ -38,11 +38,18 @@ export const ROUND_TRIP_BUDGET = {
   authenticationWarm: { beforeAnswer: 0 },
   /** Any read or list after authentication: page and total in one statement or one batch. */
   read: { beforeAnswer: 1 },
-  /** A send: one batch before the provider call (checks, quota, the pending row), one after. */
-  send: { beforeAnswer: 2 },
+  /**
+   * A send: one batch before the provider call (checks, quota, the pending row), one after; then,
+   * after the answer, the events fanned out to webhook endpoints and (sandbox) its receipts queued.
+   * The tenant's numbers come from a 30-second cache: a cold one costs one read more.
+   */
+  send: { beforeAnswer: 2, afterAnswer: 2 },
   /** Meta/Evolution webhook: the raw event stored, then the 200; processing follows. */
   webhookAck: { beforeAnswer: 1 },
-  /** An inbound message processed (contact, conversation, message, events) after the ACK. */
+  /**
+   * An inbound message (or status) processed after the ACK: what it touches read in one batch,
+   * everything written in one (the event marked processed with it), the events fanned out.
+   */
   inboundProcessed: { beforeAnswer: 1, afterAnswer: 3 },
   /** Dashboard overview and KPIs. */
   dashboard: { beforeAnswer: 2 },

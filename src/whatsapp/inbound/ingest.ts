@@ -46,6 +46,8 @@ export interface StoredEvent {
   provider: WebhookProvider;
   rawBody: string;
   configId: string | null;
+  /** The number itself, when the caller holds it already (no lookup). */
+  config?: ConfigRow;
 }
 
 /**
@@ -114,7 +116,10 @@ async function eventsOf(s: Services, event: StoredEvent): Promise<RoutedEvent[]>
     if (!cache.has(key)) {
       cache.set(
         key,
-        event.configId ? await configById(s, event.configId) : await configByRoute(s, event.provider, route),
+        event.config ??
+          (event.configId
+            ? await configById(s, event.configId)
+            : await configByRoute(s, event.provider, route)),
       );
     }
     return cache.get(key);

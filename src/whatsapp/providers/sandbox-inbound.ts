@@ -51,7 +51,7 @@ export async function simulateInbound(
   });
   // This process holds the body: processed without reading it back (as a webhook is after its 200).
   if (!stored.duplicate) {
-    await processFresh(s, { id: stored.id, provider: "sandbox", rawBody, configId: config.id });
+    await processFresh(s, { id: stored.id, provider: "sandbox", rawBody, configId: config.id, config });
   }
   return { provider_message_id: wamid };
 }
