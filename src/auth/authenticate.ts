@@ -3,7 +3,8 @@ import { eq } from "drizzle-orm";
 import { apiKeys, tenants, users } from "../../db/schema/index.ts";
 import { sha256Hex, timingSafeEqualText } from "../core/crypto.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { afterAnswer } from "../core/after-answer.ts";
+import { afterAnswer, inRequestScope } from "../core/after-answer.ts";
+import { background } from "../http/background.ts";
 import { ApiError } from "../http/problem.ts";
 import { enforceRateLimit } from "../http/rate-limit.ts";
 import { limitsOf, PLATFORM_REQUESTS_PER_MINUTE } from "../tenants/plans.ts";
@@ -175,7 +176,10 @@ async function apiKeyState(
   return { key, creator, tenant };
 }
 
-async function fromApiKey(c: Ctx, token: string): Promise<{ principal: Principal; tenant?: TenantState }> {
+async function fromApiKey(
+  c: Ctx,
+  token: string,
+): Promise<{ principal: Principal; tenant?: TenantState; touch?: () => Promise<unknown> }> {
   const { database, kv, clock } = c.get("services");
   const hash = await sha256Hex(token);
   const { key: state, creator, tenant: tenantState } = await apiKeyState(c, hash);
@@ -189,10 +193,11 @@ async function fromApiKey(c: Ctx, token: string): Promise<{ principal: Principal
   const tenant = checkTenant(tenantState);
   const creatorPerms = effectivePermissions(creator.role, creator.grants);
   const keyId = state.id;
-  if (await kv.set(`auth:akused:${keyId}`, "1", { ttlSeconds: 60, onlyIfAbsent: true })) {
-    const at = clock.now();
-    await afterAnswer(() => database.db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, keyId)));
-  }
+  // `last_used_at`, at most once a minute, after the answer.
+  const at = clock.now();
+  const touch = await kv.set(`auth:akused:${keyId}`, "1", { ttlSeconds: 60, onlyIfAbsent: true })
+    ? () => database.db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, keyId))
+    : undefined;
   return {
     principal: {
       kind: "api_key",
@@ -204,6 +209,7 @@ async function fromApiKey(c: Ctx, token: string): Promise<{ principal: Principal
       plan: tenant.plan,
     },
     tenant,
+    touch,
   };
 }
 
@@ -238,9 +244,9 @@ async function authenticateToken(c: Ctx, next: Next, token: string | undefined, 
     c.set("principal", { kind: "scrape", tenantId: null, permissions: SCRAPE_PERMISSIONS });
     return await next();
   }
-  const { principal, tenant } = token.startsWith("pk_")
+  const { principal, tenant, touch } = token.startsWith("pk_")
     ? await fromApiKey(c, token)
-    : await fromAccessToken(c, token);
+    : { ...await fromAccessToken(c, token), touch: undefined };
   c.set("principal", principal);
   if (tenant) c.set("tenant", tenant);
   if (tenant && principal.tenantId) {
@@ -254,7 +260,13 @@ async function authenticateToken(c: Ctx, next: Next, token: string | undefined, 
       windowSeconds: 60,
     });
   }
-  await next();
+  // What the route leaves for after its answer (events to webhooks, src/core/after-answer.ts) is
+  // held until the response is out, then handed to waitUntil. Only authenticated routes produce
+  // such work, so public ones (health probes) do not pay for the scope.
+  await inRequestScope(async () => {
+    if (touch) await afterAnswer(touch);
+    await next();
+  }, (work) => background(c, work));
 }
 
 /** 403 unless the authenticated principal holds `permission`. */
