@@ -5,6 +5,7 @@
  */
 import { authBench } from "./auth.bench.ts";
 import { dashboardBench } from "./dashboard.bench.ts";
+import { edgeLatencyBench } from "./edge-latency.bench.ts";
 import { httpStackBench } from "./http-stack.bench.ts";
 import { inboxBench } from "./inbox.bench.ts";
 import { realtimeBench } from "./realtime.bench.ts";
@@ -27,6 +28,7 @@ if (!only || only === "inbox") reports.push(...await inboxBench({ quick }));
 if (!only || only === "webhooks") reports.push(await webhooksBench({ quick }));
 if (!only || only === "realtime") reports.push(await realtimeBench({ quick }));
 if (!only || only === "dashboard") reports.push(await dashboardBench({ quick }));
+if (!only || only === "edge") reports.push(await edgeLatencyBench({ quick }));
 
 function render(r: BenchReport): string {
   const lines = [

@@ -3,8 +3,8 @@ import { eq } from "drizzle-orm";
 import { apiKeys, tenants, users } from "../../db/schema/index.ts";
 import { sha256Hex, timingSafeEqualText } from "../core/crypto.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { afterAnswer, inRequestScope } from "../core/after-answer.ts";
-import { background } from "../http/background.ts";
+import { afterAnswer } from "../core/after-answer.ts";
+import { holdAfterAnswer } from "../http/background.ts";
 import { ApiError } from "../http/problem.ts";
 import { enforceRateLimit } from "../http/rate-limit.ts";
 import { limitsOf, PLATFORM_REQUESTS_PER_MINUTE } from "../tenants/plans.ts";
@@ -263,10 +263,10 @@ async function authenticateToken(c: Ctx, next: Next, token: string | undefined, 
   // What the route leaves for after its answer (events to webhooks, src/core/after-answer.ts) is
   // held until the response is out, then handed to waitUntil. Only authenticated routes produce
   // such work, so public ones (health probes) do not pay for the scope.
-  await inRequestScope(async () => {
+  await holdAfterAnswer(c, async () => {
     if (touch) await afterAnswer(touch);
     await next();
-  }, (work) => background(c, work));
+  });
 }
 
 /** 403 unless the authenticated principal holds `permission`. */

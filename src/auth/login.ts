@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { auditLog, tenants, users } from "../../db/schema/index.ts";
+import { afterAnswer } from "../core/after-answer.ts";
 import { type AuditEntry, auditInsert, auditRow, type RequestMeta } from "../audit/audit-log.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Services } from "../services.ts";
@@ -61,9 +62,11 @@ export async function login(
       await s.kv.del(failKey(email));
       entries.push({ ...who, action: "auth.lockout", metadata: { email, minutes: 15 } });
     }
-    // The failure and a lockout it caused: one statement.
+    // The failure and a lockout it caused: one statement, after the answer (the lock is in KV).
     const now = s.clock.now();
-    await s.database.db.insert(auditLog).values(entries.map((e) => auditRow(meta, e, now)));
+    await afterAnswer(() =>
+      s.database.db.insert(auditLog).values(entries.map((e) => auditRow(meta, e, now)))
+    );
     return invalid();
   }
 
@@ -78,19 +81,22 @@ export async function login(
   // Parameters raised since this password was stored: rehash now that we know it.
   const rehashed = check.needsRehash ? await hashPassword(input.password) : undefined;
   const pair = await startSession(s, meta, user);
-  // The sign-in recorded on the user and in the audit log: one batch (ROUND_TRIP_BUDGET.login).
-  await s.database.atomic((db) =>
-    [
-      db.update(users).set({ lastLoginAt: now, ...(rehashed ? { passwordHash: rehashed } : {}) })
-        .where(eq(users.id, user.id)),
-      auditInsert(db, meta, {
-        action: "auth.login",
-        tenantId: user.tenantId,
-        actor: { type: "user", id: user.id },
-        targetType: "user",
-        targetId: user.id,
-      }, now),
-    ] as const
+  // The sign-in recorded on the user and in the audit log: one batch, after the answer, which
+  // depends on neither (ROUND_TRIP_BUDGET.login).
+  await afterAnswer(() =>
+    s.database.atomic((db) =>
+      [
+        db.update(users).set({ lastLoginAt: now, ...(rehashed ? { passwordHash: rehashed } : {}) })
+          .where(eq(users.id, user.id)),
+        auditInsert(db, meta, {
+          action: "auth.login",
+          tenantId: user.tenantId,
+          actor: { type: "user", id: user.id },
+          targetType: "user",
+          targetId: user.id,
+        }, now),
+      ] as const
+    )
   );
   return ok({ ...pair, user: userView({ ...user, lastLoginAt: now }, tenant) });
 }

@@ -143,7 +143,10 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
     services,
     clock,
     realtime,
-    request(path, init = {}) {
+    async request(path, init = {}) {
+      // What earlier requests left for after their answer has run, as it would have by the
+      // time a client's next request arrives.
+      await settle();
       const { json, token, ip, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (json !== undefined) {
@@ -151,9 +154,7 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
         rest.body = JSON.stringify(json);
       }
       if (token) headers.set("authorization", `Bearer ${token}`);
-      return Promise.resolve(
-        app.request(path, { ...rest, headers }, { clientIp: ip ?? "203.0.113.10" }, executionCtx),
-      );
+      return await app.request(path, { ...rest, headers }, { clientIp: ip ?? "203.0.113.10" }, executionCtx);
     },
     settle,
     listen() {

@@ -53,6 +53,6 @@ export const ROUND_TRIP_BUDGET = {
   inboundProcessed: { beforeAnswer: 1, afterAnswer: 3 },
   /** Dashboard overview and KPIs. */
   dashboard: { beforeAnswer: 2 },
-  /** Password sign-in: the user read, then the login recorded. */
-  login: { beforeAnswer: 2 },
+  /** Password sign-in: the user read before the answer; the login recorded after it. */
+  login: { beforeAnswer: 1, afterAnswer: 1 },
 } as const satisfies Record<string, Budget>;
