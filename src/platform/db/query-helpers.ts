@@ -2,6 +2,7 @@ import { type Column, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database, Db } from "./database.ts";
+import { allReads, readQuery, runReads } from "./reads.ts";
 
 /** Rows of `table` matching `where`: the `total` of a paginated list. */
 export async function countRows(db: Db, table: PgTable, where?: SQL): Promise<number> {
@@ -23,8 +24,11 @@ export async function pageAndTotal<Q extends BatchItem<"pg">>(
   table: PgTable,
   where?: SQL,
 ): Promise<{ rows: Awaited<Q>; total: number }> {
-  const [rows, [{ n }]] = await database.atomic((db) => [page(db), countOf(db, table, where)] as const);
-  return { rows: rows as Awaited<Q>, total: n };
+  const r = await runReads(
+    database,
+    allReads({ rows: readQuery(page), counted: readQuery((db) => countOf(db, table, where)) }),
+  );
+  return { rows: r.rows as Awaited<Q>, total: r.counted[0].n };
 }
 
 /** A LIKE/ILIKE pattern matching `text` anywhere, its own `%`, `_` and `\` taken literally. */
