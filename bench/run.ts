@@ -7,6 +7,7 @@ import { aiBench } from "./ai.bench.ts";
 import { authBench } from "./auth.bench.ts";
 import { dashboardBench } from "./dashboard.bench.ts";
 import { erpBench } from "./erp.bench.ts";
+import { edgeLatencyBench } from "./edge-latency.bench.ts";
 import { httpStackBench } from "./http-stack.bench.ts";
 import { inboxBench } from "./inbox.bench.ts";
 import { realtimeBench } from "./realtime.bench.ts";
@@ -31,6 +32,7 @@ if (!only || only === "realtime") reports.push(await realtimeBench({ quick }));
 if (!only || only === "dashboard") reports.push(await dashboardBench({ quick }));
 if (!only || only === "ai") reports.push(...await aiBench({ quick }));
 if (!only || only === "erp") reports.push(await erpBench({ quick }));
+if (!only || only === "edge") reports.push(await edgeLatencyBench({ quick }));
 
 function render(r: BenchReport): string {
   const lines = [

@@ -6,7 +6,7 @@ import type { App } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { jsonBody, jsonContent } from "../../src/http/openapi-schemas.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
-import { tenantTimeZone } from "../../src/tenants/period.ts";
+import { timeZoneOf } from "../../src/tenants/period.ts";
 import { aiProblems, Meta, meta, TAG, tenantOf } from "./schemas.ts";
 
 const Text = z.string().trim().min(1).max(8000);
@@ -153,7 +153,9 @@ export const registerAnalyzeRoutes = (app: App) => {
   app.openapi(entitiesRoute, async (c) => {
     const s = c.get("services");
     const tenantId = tenantOf(c);
-    const [ai, timeZone] = await Promise.all([aiFor(s, tenantId), tenantTimeZone(s, tenantId)]);
+    const ai = await aiFor(s, tenantId);
+    // The zone resolves relative dates ("amanhã"); authentication already holds the tenant's settings.
+    const timeZone = timeZoneOf(c.get("tenant")?.settings);
     const a = unwrap(await ai.entities(c.req.valid("json").text, { timeZone }));
     return c.json({ entities: a.value, ...meta(ai, a) }, 200);
   });

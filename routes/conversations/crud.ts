@@ -1,15 +1,16 @@
 import { z } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { messages } from "../../db/schema/index.ts";
 import type { App } from "../../src/app.ts";
 import { requestMeta } from "../../src/audit/audit-log.ts";
-import { assignmentHistory } from "../../src/conversations/assign-conversation.ts";
-import { notesOf } from "../../src/conversations/conversation-notes.ts";
+import { assignmentHistoryRead } from "../../src/conversations/assign-conversation.ts";
+import { notesRead } from "../../src/conversations/conversation-notes.ts";
+import { allReads, readQuery, runReads } from "../../src/platform/db/reads.ts";
 import { conversationView } from "../../src/conversations/conversation-view.ts";
 import {
   archiveConversation,
+  conversationRead,
   createConversation,
-  findConversation,
   listConversations,
   parseStatuses,
   reopenConversation,
@@ -155,15 +156,24 @@ export const registerConversationCrud = (app: App) => {
   });
   app.openapi(getRoute, async (c) => {
     const s = c.get("services");
-    const found = await findConversation(s, c.get("principal")!, c.req.valid("param").id);
+    const p = c.get("principal")!;
+    const id = c.req.valid("param").id;
+    // The conversation and everything shown with it in one batch; the parts are scoped to the
+    // caller's tenant like the conversation itself, so nothing shows when it is not theirs.
+    const { found, latest, notes, assignments } = await runReads(
+      s.database,
+      allReads({
+        found: conversationRead(p, id),
+        latest: readQuery((db) =>
+          db.select().from(messages)
+            .where(and(eq(messages.conversationId, id), eq(messages.tenantId, p.tenantId!)))
+            .orderBy(desc(messages.timestamp), desc(messages.id)).limit(DETAIL_MESSAGES)
+        ),
+        notes: notesRead(id),
+        assignments: assignmentHistoryRead(id),
+      }),
+    );
     if (!found) throw notFound("Conversation");
-    const id = found.conversation.id;
-    const [latest, notes, assignments] = await Promise.all([
-      s.database.db.select().from(messages).where(eq(messages.conversationId, id))
-        .orderBy(desc(messages.timestamp), desc(messages.id)).limit(DETAIL_MESSAGES),
-      notesOf(s, id),
-      assignmentHistory(s, id),
-    ]);
     return c.json({
       ...conversationView(found, s.clock.now()),
       messages: latest.reverse().map(messageView),

@@ -118,7 +118,12 @@ export const registerConversationExport = (app: App) => {
 export const registerConversationStats = (app: App) => {
   app.openapi(statsRoute, async (c) => {
     const stats = unwrap(
-      await conversationStats(c.get("services"), c.get("principal")!, c.req.valid("query")),
+      await conversationStats(
+        c.get("services"),
+        c.get("principal")!,
+        c.get("tenant")?.settings,
+        c.req.valid("query"),
+      ),
     );
     // deno-lint-ignore no-explicit-any
     return c.json(stats as any, 200);

@@ -40,7 +40,7 @@ export const registerDashboardExport = (app: App) => {
     const s = c.get("services");
     const tenantId = c.get("principal")!.tenantId!;
     const input = c.req.valid("json");
-    const period = unwrap(await resolvePeriod(s, tenantId, input));
+    const period = unwrap(resolvePeriod(s, c.get("tenant")?.settings, input));
     const report = await buildReport(s, tenantId, period);
     await audit(s, requestMeta(c), {
       action: "dashboard.export",

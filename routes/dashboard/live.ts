@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import type { App } from "../../src/app.ts";
 import { alerts } from "../../src/dashboard/alerts.ts";
-import { activeConversations, agents, queue } from "../../src/dashboard/live.ts";
+import { activeConversations, agents, queue, thresholds } from "../../src/dashboard/live.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { jsonContent } from "../../src/http/openapi-schemas.ts";
+import { runReads } from "../../src/platform/db/reads.ts";
 import { ActiveSchema, AgentsSchema, AlertSchema, QueueSchema, TAG } from "./schemas.ts";
 
 const Limit = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
@@ -57,22 +58,28 @@ export const alertsRoute = defineRoute({ permission: "read:dashboard" }, {
 });
 
 export const registerDashboardLive = (app: App) => {
-  app.openapi(
-    agentsRoute,
-    async (c) => c.json(await agents(c.get("services"), c.get("principal")!.tenantId!), 200),
-  );
-  app.openapi(activeRoute, async (c) =>
-    c.json(
-      await activeConversations(c.get("services"), c.get("principal")!.tenantId!, c.req.valid("query").limit),
-      200,
-    ));
-  app.openapi(
-    queueRoute,
-    async (c) =>
-      c.json(await queue(c.get("services"), c.get("principal")!.tenantId!, c.req.valid("query").limit), 200),
-  );
-  app.openapi(
-    alertsRoute,
-    async (c) => c.json({ data: await alerts(c.get("services"), c.get("principal")!.tenantId!) }, 200),
-  );
+  app.openapi(agentsRoute, async (c) => {
+    const tenantId = c.get("principal")!.tenantId!;
+    return c.json(await agents(c.get("services"), tenantId, thresholds(c.get("tenant")?.settings)), 200);
+  });
+  app.openapi(activeRoute, async (c) => {
+    const s = c.get("services");
+    const reads = activeConversations(
+      c.get("principal")!.tenantId!,
+      c.req.valid("query").limit,
+      s.clock.now(),
+    );
+    return c.json(await runReads(s.database, reads), 200);
+  });
+  app.openapi(queueRoute, async (c) => {
+    const s = c.get("services");
+    const t = thresholds(c.get("tenant")?.settings);
+    const reads = queue(c.get("principal")!.tenantId!, c.req.valid("query").limit, t, s.clock.now());
+    return c.json(await runReads(s.database, reads), 200);
+  });
+  app.openapi(alertsRoute, async (c) => {
+    const s = c.get("services");
+    const reads = alerts(c.get("principal")!.tenantId!, thresholds(c.get("tenant")?.settings), s.clock.now());
+    return c.json({ data: await runReads(s.database, reads) }, 200);
+  });
 };

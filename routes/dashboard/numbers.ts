@@ -3,11 +3,12 @@ import type { App } from "../../src/app.ts";
 import { alerts } from "../../src/dashboard/alerts.ts";
 import { chart, chartIntervals, chartMetricNames } from "../../src/dashboard/charts.ts";
 import { kpis } from "../../src/dashboard/kpis.ts";
-import { agents, queue, thresholds } from "../../src/dashboard/live.ts";
+import { agentRows, queue, team, thresholds } from "../../src/dashboard/live.ts";
 import { metricGroups, metrics, periodView } from "../../src/dashboard/metrics.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { jsonContent, problemResponse } from "../../src/http/openapi-schemas.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
+import { allReads, runReads } from "../../src/platform/db/reads.ts";
 import { PeriodQuerySchema, resolvePeriod } from "../../src/tenants/period.ts";
 import {
   BucketSchema,
@@ -131,16 +132,29 @@ export const chartRoute = defineRoute({ permission: "read:dashboard" }, {
 });
 
 export const registerDashboardNumbers = (app: App) => {
+  // Every figure of a route in one batch; the tenant's zone and thresholds come with authentication.
   app.openapi(overviewRoute, async (c) => {
     const s = c.get("services");
     const tenantId = c.get("principal")!.tenantId!;
-    const period = unwrap(await resolvePeriod(s, tenantId, c.req.valid("query")));
-    const m = await metrics(s, tenantId, period, metricGroups);
-    const k = await kpis(s, tenantId, period);
-    const t = await thresholds(s, tenantId);
-    const q = await queue(s, tenantId, 0, t);
-    const team = await agents(s, tenantId, t);
-    const open = await alerts(s, tenantId, t);
+    const settings = c.get("tenant")?.settings;
+    const period = unwrap(resolvePeriod(s, settings, c.req.valid("query")));
+    const t = thresholds(settings);
+    const now = s.clock.now();
+    const [r, online] = await Promise.all([
+      runReads(
+        s.database,
+        allReads({
+          m: metrics(tenantId, period, metricGroups),
+          k: kpis(tenantId, period),
+          q: queue(tenantId, 0, t, now),
+          people: agentRows(tenantId),
+          open: alerts(tenantId, t, now),
+        }),
+      ),
+      s.realtime.online(tenantId),
+    ]);
+    const { m, k, q, open } = r;
+    const people = team(r.people, online, t);
     return c.json({
       ...periodView(period),
       messages: m.messages!,
@@ -150,7 +164,7 @@ export const registerDashboardNumbers = (app: App) => {
       resolution_median_seconds: k.resolution_seconds.median,
       resolution_rate: k.resolution_rate,
       queue: { waiting: q.total, breached: q.breached, sla_minutes: q.sla_minutes },
-      agents: { online: team.online, total: team.total },
+      agents: { online: people.online, total: people.total },
       alerts: {
         critical: open.filter((a) => a.severity === "critical").length,
         warning: open.filter((a) => a.severity === "warning").length,
@@ -162,22 +176,25 @@ export const registerDashboardNumbers = (app: App) => {
     const s = c.get("services");
     const tenantId = c.get("principal")!.tenantId!;
     const q = c.req.valid("query");
-    const period = unwrap(await resolvePeriod(s, tenantId, q));
+    const period = unwrap(resolvePeriod(s, c.get("tenant")?.settings, q));
     const groups = q.metrics.split(",").map((x) => x.trim()).filter(Boolean) as typeof metricGroups[number][];
-    return c.json({ ...periodView(period), ...await metrics(s, tenantId, period, groups) }, 200);
+    return c.json(
+      { ...periodView(period), ...await runReads(s.database, metrics(tenantId, period, groups)) },
+      200,
+    );
   });
   app.openapi(kpisRoute, async (c) => {
     const s = c.get("services");
     const tenantId = c.get("principal")!.tenantId!;
-    const period = unwrap(await resolvePeriod(s, tenantId, c.req.valid("query")));
-    return c.json({ ...periodView(period), ...await kpis(s, tenantId, period) }, 200);
+    const period = unwrap(resolvePeriod(s, c.get("tenant")?.settings, c.req.valid("query")));
+    return c.json({ ...periodView(period), ...await runReads(s.database, kpis(tenantId, period)) }, 200);
   });
   app.openapi(chartRoute, async (c) => {
     const s = c.get("services");
     const tenantId = c.get("principal")!.tenantId!;
     const q = c.req.valid("query");
-    const period = unwrap(await resolvePeriod(s, tenantId, q));
-    const series = unwrap(await chart(s, tenantId, period, c.req.valid("param").metric, q.interval));
-    return c.json({ ...periodView(period), ...series }, 200);
+    const period = unwrap(resolvePeriod(s, c.get("tenant")?.settings, q));
+    const series = unwrap(chart(tenantId, period, c.req.valid("param").metric, q.interval));
+    return c.json({ ...periodView(period), ...await runReads(s.database, series) }, 200);
   });
 };

@@ -14,10 +14,11 @@ import {
 import { offsetOf, page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { ApiError, notFound } from "../../src/http/problem.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
-import { countRows } from "../../src/platform/db/query-helpers.ts";
+import { pageAndTotal } from "../../src/platform/db/query-helpers.ts";
 import { configById } from "../../src/whatsapp/inbound/apply-events.ts";
 import { messageMatches } from "../../src/whatsapp/message-search.ts";
-import { statusTimeline } from "../../src/whatsapp/message-status.ts";
+import { statusTimelineRead } from "../../src/whatsapp/message-status.ts";
+import { allReads, readQuery, runReads } from "../../src/platform/db/reads.ts";
 import { messageView } from "../../src/whatsapp/message-view.ts";
 import { providerContext, providerFor } from "../../src/whatsapp/providers/registry.ts";
 import type { OutboundContent } from "../../src/whatsapp/providers/provider.ts";
@@ -143,7 +144,6 @@ export const readRoute = defineRoute({ permission: "write:messages" }, {
 export const registerHistoryRoutes = (app: App) => {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const { db } = c.get("services").database;
     const filters: SQL[] = [eq(messages.tenantId, c.get("principal")!.tenantId!)];
     if (q.conversation_id) filters.push(eq(messages.conversationId, q.conversation_id));
     if (q.contact_id) filters.push(eq(messages.contactId, q.contact_id));
@@ -154,38 +154,48 @@ export const registerHistoryRoutes = (app: App) => {
     const order = q.order === "asc"
       ? [asc(messages.timestamp), asc(messages.id)]
       : [desc(messages.timestamp), desc(messages.id)];
-    const [rows, total] = await Promise.all([
-      db.select().from(messages).where(where).orderBy(...order).limit(q.limit).offset(offsetOf(q)),
-      countRows(db, messages, where),
-    ]);
+    const { rows, total } = await pageAndTotal(
+      c.get("services").database,
+      (db) => db.select().from(messages).where(where).orderBy(...order).limit(q.limit).offset(offsetOf(q)),
+      messages,
+      where,
+    );
     return c.json(page(rows.map(messageView), q, total), 200);
   });
 
   app.openapi(searchRoute, async (c) => {
     const q = c.req.valid("query");
-    const { db } = c.get("services").database;
     const filters: SQL[] = [eq(messages.tenantId, c.get("principal")!.tenantId!), messageMatches(q.q)];
     if (q.from) filters.push(gte(messages.timestamp, startOf(q.from)));
     if (q.to) filters.push(lte(messages.timestamp, endOf(q.to)));
     if (q.conversation_id) filters.push(eq(messages.conversationId, q.conversation_id));
     if (q.direction) filters.push(eq(messages.direction, q.direction));
     const where = and(...filters);
-    const [rows, total] = await Promise.all([
-      db.select().from(messages).where(where).orderBy(desc(messages.timestamp), desc(messages.id))
-        .limit(q.limit).offset(offsetOf(q)),
-      countRows(db, messages, where),
-    ]);
+    const { rows, total } = await pageAndTotal(
+      c.get("services").database,
+      (db) =>
+        db.select().from(messages).where(where).orderBy(desc(messages.timestamp), desc(messages.id))
+          .limit(q.limit).offset(offsetOf(q)),
+      messages,
+      where,
+    );
     return c.json(page(rows.map(messageView), q, total), 200);
   });
 
   app.openapi(statusRoute, async (c) => {
     const s = c.get("services");
-    const [m] = await s.database.db.select().from(messages)
-      .where(
-        and(eq(messages.id, c.req.valid("param").id), eq(messages.tenantId, c.get("principal")!.tenantId!)),
-      );
+    const id = c.req.valid("param").id;
+    const tenantId = c.get("principal")!.tenantId!;
+    const { found: [m], timeline } = await runReads(
+      s.database,
+      allReads({
+        found: readQuery((db) =>
+          db.select().from(messages).where(and(eq(messages.id, id), eq(messages.tenantId, tenantId)))
+        ),
+        timeline: statusTimelineRead(tenantId, id),
+      }),
+    );
     if (!m) throw notFound("Message");
-    const timeline = await statusTimeline(s, m.id);
     const v = messageView(m);
     return c.json({
       id: v.id,

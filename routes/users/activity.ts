@@ -3,11 +3,12 @@ import { and, desc, eq, type SQL } from "drizzle-orm";
 import { auditLog } from "../../db/schema/index.ts";
 import type { App } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
-import { countRows } from "../../src/platform/db/query-helpers.ts";
+import { countOf } from "../../src/platform/db/query-helpers.ts";
+import { allReads, readQuery, runReads } from "../../src/platform/db/reads.ts";
 import { IdParam, jsonContent } from "../../src/http/openapi-schemas.ts";
 import { offsetOf, page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { notFound } from "../../src/http/problem.ts";
-import { findUser } from "../../src/users/manage-users.ts";
+import { userRead } from "../../src/users/manage-users.ts";
 import { AuditEntrySchema, TAG } from "./schemas.ts";
 
 export const ActivityQuery = PageQuery.extend({
@@ -45,16 +46,22 @@ export const registerUserActivity = (app: App) =>
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
     const p = c.get("principal")!;
-    const row = await findUser(c.get("services"), p, id);
-    if (!row) throw notFound("User");
-    const { db } = c.get("services").database;
     const filters: SQL[] = [eq(auditLog.actorId, id), eq(auditLog.actorType, "user")];
     if (q.action) filters.push(eq(auditLog.action, q.action));
     const where = and(...filters);
-    const [rows, total] = await Promise.all([
-      db.select().from(auditLog).where(where).orderBy(desc(auditLog.createdAt), desc(auditLog.id))
-        .limit(q.limit).offset(offsetOf(q)),
-      countRows(db, auditLog, where),
-    ]);
+    // The user (theirs to see, or a 404) and the page in one batch.
+    const { user, rows, counted } = await runReads(
+      c.get("services").database,
+      allReads({
+        user: userRead(p, id),
+        rows: readQuery((db) =>
+          db.select().from(auditLog).where(where).orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+            .limit(q.limit).offset(offsetOf(q))
+        ),
+        counted: readQuery((db) => countOf(db, auditLog, where)),
+      }),
+    );
+    if (!user) throw notFound("User");
+    const total = counted[0].n;
     return c.json(page(rows.map(auditEntryView), q, total), 200);
   });

@@ -3,7 +3,7 @@ import { and, asc, eq, ilike, or, type SQL } from "drizzle-orm";
 import { tenants, userRoles, users } from "../../db/schema/index.ts";
 import type { App } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
-import { containsPattern, countRows } from "../../src/platform/db/query-helpers.ts";
+import { containsPattern, pageAndTotal } from "../../src/platform/db/query-helpers.ts";
 import { jsonContent } from "../../src/http/openapi-schemas.ts";
 import { offsetOf, page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { usersOf } from "../../src/users/tenant-scope.ts";
@@ -30,7 +30,6 @@ export const route = defineRoute({ permission: "read:users" }, {
 export const registerListUsers = (app: App) =>
   app.openapi(route, async (c) => {
     const q = c.req.valid("query");
-    const { db } = c.get("services").database;
     const filters: SQL[] = [usersOf(c.get("principal")!)];
     if (q.role) filters.push(eq(users.role, q.role));
     if (q.status) filters.push(eq(users.status, q.status));
@@ -39,13 +38,16 @@ export const registerListUsers = (app: App) =>
       filters.push(or(ilike(users.name, like), ilike(users.email, like))!);
     }
     const where = and(...filters);
-    const [rows, total] = await Promise.all([
-      db.select({ user: users, tenant: tenants }).from(users).leftJoin(
-        tenants,
-        eq(tenants.id, users.tenantId),
-      )
-        .where(where).orderBy(asc(users.name), asc(users.id)).limit(q.limit).offset(offsetOf(q)),
-      countRows(db, users, where),
-    ]);
+    const { rows, total } = await pageAndTotal(
+      c.get("services").database,
+      (db) =>
+        db.select({ user: users, tenant: tenants }).from(users).leftJoin(
+          tenants,
+          eq(tenants.id, users.tenantId),
+        )
+          .where(where).orderBy(asc(users.name), asc(users.id)).limit(q.limit).offset(offsetOf(q)),
+      users,
+      where,
+    );
     return c.json(page(rows.map((r) => userView(r.user, r.tenant)), q, total), 200);
   });

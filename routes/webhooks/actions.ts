@@ -6,7 +6,6 @@ import { IdParam, jsonBody, jsonContent, problemResponse } from "../../src/http/
 import { page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { notFound } from "../../src/http/problem.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
-import { findEndpoint } from "../../src/webhooks/manage-webhooks.ts";
 import { endpointLog, retryEvent, testEndpoint } from "../../src/webhooks/webhook-actions.ts";
 import { AttemptSchema, DeliveryReport, TAG } from "./schemas.ts";
 
@@ -69,11 +68,14 @@ export const registerWebhookActions = (app: App) => {
     return c.json(report, 200);
   });
   app.openapi(logsRoute, async (c) => {
-    const s = c.get("services");
-    const endpoint = await findEndpoint(s, c.get("principal")!, c.req.valid("param").id);
-    if (!endpoint) throw notFound("Webhook");
     const q = c.req.valid("query");
-    const { data, total } = await endpointLog(s, endpoint, q);
+    const { endpoint, data, total } = await endpointLog(
+      c.get("services"),
+      c.get("principal")!,
+      c.req.valid("param").id,
+      q,
+    );
+    if (!endpoint) throw notFound("Webhook");
     return c.json(page(data, q, total), 200);
   });
   app.openapi(retryRoute, async (c) => {

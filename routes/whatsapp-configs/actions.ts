@@ -8,26 +8,26 @@ import { IdParam, jsonBody, jsonContent, problemResponse } from "../../src/http/
 import { ApiError, notFound } from "../../src/http/problem.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
 import type { Services } from "../../src/services.ts";
-import { findConfig, setActive } from "../../src/whatsapp/configs/manage-configs.ts";
+import { findConfig, setActive, tenantNumbers } from "../../src/whatsapp/configs/manage-configs.ts";
 import { qrKey } from "../../src/whatsapp/inbound/apply-events.ts";
 import type { ConfigRow } from "../../src/whatsapp/providers/provider.ts";
 import { simulateInbound } from "../../src/whatsapp/providers/sandbox-inbound.ts";
 import { evolution, providerContext, providerFor } from "../../src/whatsapp/providers/registry.ts";
 import { CheckSchema, ConfigSchema, StatusSchema, TAG } from "./schemas.ts";
 
-/** Asks the provider and keeps what it said on the number. */
+/** Asks the provider and keeps what it said on the number; answers the number as now stored. */
 async function checkNumber(s: Services, config: ConfigRow) {
   const result = await providerFor(s, config).check(await providerContext(s, config));
   const failed = result.checks.filter((x) => !x.ok).map((x) => `${x.name}: ${x.detail}`).join("; ");
-  await s.database.db.update(whatsappConfigs).set({
+  const [stored] = await s.database.db.update(whatsappConfigs).set({
     connectionState: result.status.connection_state,
     ...(result.status.quality_rating ? { qualityRating: result.status.quality_rating } : {}),
     ...(result.status.messaging_tier ? { messagingTier: result.status.messaging_tier } : {}),
     ...(result.status.display_name ? { displayName: result.status.display_name } : {}),
     lastError: result.ok ? null : failed,
     lastCheckedAt: s.clock.now(),
-  }).where(eq(whatsappConfigs.id, config.id));
-  return result;
+  }).where(eq(whatsappConfigs.id, config.id)).returning();
+  return { ...result, stored: stored ?? config };
 }
 
 export const testRoute = defineRoute({ permission: "write:whatsapp" }, {
@@ -141,15 +141,16 @@ export const registerConfigActions = (app: App) => {
     const s = c.get("services");
     const config = await findConfig(s, c.get("principal")!, c.req.valid("param").id);
     if (!config) throw notFound("WhatsApp number");
-    return c.json(await checkNumber(s, config), 200);
+    const { stored: _, ...result } = await checkNumber(s, config);
+    return c.json(result, 200);
   });
   app.openapi(statusRoute, async (c) => {
     const s = c.get("services");
     const config = await findConfig(s, c.get("principal")!, c.req.valid("param").id);
     if (!config) throw notFound("WhatsApp number");
-    const result = await checkNumber(s, config);
+    // The provider's answer is written with RETURNING: no read back.
+    const { stored: fresh, ...result } = await checkNumber(s, config);
     const unreachable = result.checks.some((x) => !x.ok) && result.status.connection_state === "unknown";
-    const fresh = (await findConfig(s, c.get("principal")!, config.id))!;
     return c.json({
       connection_state: unreachable ? config.connectionState : result.status.connection_state,
       quality_rating: result.status.quality_rating ?? fresh.qualityRating,
@@ -190,7 +191,9 @@ export const registerConfigActions = (app: App) => {
   });
   app.openapi(simulateRoute, async (c) => {
     const s = c.get("services");
-    const config = await findConfig(s, c.get("principal")!, c.req.valid("param").id);
+    // A playground for dev and tests: the number from the tenant's cached numbers.
+    const id = c.req.valid("param").id;
+    const config = (await tenantNumbers(s, c.get("principal")!.tenantId!)).find((n) => n.id === id);
     if (!config) throw notFound("WhatsApp number");
     if (config.apiType !== "sandbox") {
       throw new ApiError("conflict", "Only sandbox numbers take simulated messages");

@@ -8,7 +8,7 @@ import { randomToken, sha256Hex } from "../core/crypto.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { PageParams } from "../http/pagination.ts";
-import { countRows } from "../platform/db/query-helpers.ts";
+import { pageAndTotal } from "../platform/db/query-helpers.ts";
 import type { Services } from "../services.ts";
 
 type Row = typeof apiKeys.$inferSelect;
@@ -32,11 +32,14 @@ const live = (tenantId: string) => and(eq(apiKeys.tenantId, tenantId), isNull(ap
 
 export async function listApiKeys(s: Services, p: Principal, page: PageParams) {
   const where = live(p.tenantId!);
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.createdAt))
-      .limit(page.limit).offset((page.page - 1) * page.limit),
-    countRows(s.database.db, apiKeys, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.createdAt))
+        .limit(page.limit).offset((page.page - 1) * page.limit),
+    apiKeys,
+    where,
+  );
   return { rows: rows.map(apiKeyView), total };
 }
 

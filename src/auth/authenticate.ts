@@ -1,9 +1,10 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { eq } from "drizzle-orm";
-import { apiKeys } from "../../db/schema/index.ts";
+import { apiKeys, tenants, users } from "../../db/schema/index.ts";
 import { sha256Hex, timingSafeEqualText } from "../core/crypto.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { background } from "../http/background.ts";
+import { afterAnswer } from "../core/after-answer.ts";
+import { holdAfterAnswer } from "../http/background.ts";
 import { ApiError } from "../http/problem.ts";
 import { enforceRateLimit } from "../http/rate-limit.ts";
 import { limitsOf, PLATFORM_REQUESTS_PER_MINUTE } from "../tenants/plans.ts";
@@ -11,13 +12,17 @@ import { verifyAccessToken } from "./access-token.ts";
 import { isPermission, type Permission } from "./permissions.ts";
 import {
   apiKeyStateKey,
+  cacheState,
   effectivePermissions,
+  loadPrincipalState,
   loadTenantState,
-  loadUserState,
   parseCached,
   type TenantState,
+  tenantStateColumns,
   tenantStateKey,
+  toUserState,
   type UserState,
+  userStateColumns,
   userStateKey,
 } from "./principal-state.ts";
 import type { Principal } from "./principal.ts";
@@ -38,10 +43,7 @@ function bearer(header: string | undefined): string | undefined {
 type Ctx = Context<AppEnv>;
 
 /** The tenant must exist and be active; a suspended tenant's credentials all answer 403. */
-async function checkTenant(c: Ctx, tenantId: string, cached: string | null): Promise<TenantState> {
-  const { database, kv } = c.get("services");
-  let state = parseCached<TenantState>(cached);
-  if (state === undefined) state = await loadTenantState(database, kv, tenantId);
+function checkTenant(state: TenantState | null | undefined): TenantState {
   if (!state || state.status === "deleted") {
     throw invalidToken("The tenant of this credential no longer exists");
   }
@@ -51,11 +53,23 @@ async function checkTenant(c: Ctx, tenantId: string, cached: string | null): Pro
   return state;
 }
 
-async function userState(c: Ctx, userId: string, cached: string | null): Promise<UserState | null> {
-  const s = parseCached<UserState>(cached);
-  if (s !== undefined) return s;
+/**
+ * The user's state and their tenant's, from the KV cache where they are, else from the database
+ * in one statement for both (ROUND_TRIP_BUDGET.authenticationCold).
+ */
+async function principalState(
+  c: Ctx,
+  userId: string,
+  userRaw: string | null,
+  tenantRaw: string | null | undefined,
+): Promise<{ user: UserState | null; tenant?: TenantState | null }> {
+  const user = parseCached<UserState>(userRaw);
   const { database, kv } = c.get("services");
-  return await loadUserState(database, kv, userId);
+  if (user === undefined) return await loadPrincipalState(database, kv, userId);
+  if (!user?.tenantId) return { user };
+  const tenant = parseCached<TenantState>(tenantRaw ?? null);
+  if (tenant !== undefined) return { user, tenant };
+  return { user, tenant: await loadTenantState(database, kv, user.tenantId) };
 }
 
 async function fromAccessToken(
@@ -70,12 +84,14 @@ async function fromAccessToken(
   const [sessionRaw, denied, userRaw, tenantRaw] = await kv.mget(keys);
   if (denied || !sessionRaw) throw invalidToken("This session has ended; sign in again");
   const session = JSON.parse(sessionRaw) as SessionRecord;
-  const user = await userState(c, claims.userId, userRaw);
+  // The tenant key was read for the token's tenant; a user never changes tenant.
+  const state = await principalState(c, claims.userId, userRaw, tenantRaw);
+  const user = state.user;
   if (!user || user.deleted || user.status !== "active") throw invalidToken("This account is not active");
   if (user.sessionsRevokedAt !== null && session.createdAt <= user.sessionsRevokedAt) {
     throw invalidToken("This session was revoked; sign in again");
   }
-  const tenant = user.tenantId ? await checkTenant(c, user.tenantId, tenantRaw ?? null) : undefined;
+  const tenant = user.tenantId ? checkTenant(state.tenant) : undefined;
   return {
     principal: {
       kind: "user",
@@ -100,42 +116,88 @@ interface ApiKeyState {
   expiresAt: number | null;
 }
 
-async function fromApiKey(c: Ctx, key: string): Promise<{ principal: Principal; tenant?: TenantState }> {
-  const { database, kv, clock } = c.get("services");
-  const hash = await sha256Hex(key);
-  let state = parseCached<ApiKeyState>(await kv.get(apiKeyStateKey(hash)));
-  if (state === undefined) {
-    const [row] = await database.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash));
-    state = row && !row.revokedAt
-      ? {
-        id: row.id,
-        tenantId: row.tenantId,
-        createdBy: row.createdBy,
-        permissions: row.permissions.filter(isPermission),
-        expiresAt: row.expiresAt?.getTime() ?? null,
-      }
-      : null;
-    // Unknown keys are remembered too, so guessing keys does not turn into database load.
-    await kv.set(apiKeyStateKey(hash), state ? JSON.stringify(state) : "missing", { ttlSeconds: 60 });
+/**
+ * A key's state, its creator's and its tenant's: cached in KV, or read in one statement that joins
+ * the three (and caches them all).
+ */
+async function apiKeyState(
+  c: Ctx,
+  hash: string,
+): Promise<{ key: ApiKeyState | null; creator?: UserState | null; tenant?: TenantState | null }> {
+  const { database, kv } = c.get("services");
+  const cachedKey = parseCached<ApiKeyState>(await kv.get(apiKeyStateKey(hash)));
+  if (cachedKey === null) return { key: null };
+  if (cachedKey) {
+    const [creatorRaw, tenantRaw] = await kv.mget([
+      userStateKey(cachedKey.createdBy),
+      tenantStateKey(cachedKey.tenantId),
+    ]);
+    const creator = parseCached<UserState>(creatorRaw);
+    const tenant = parseCached<TenantState>(tenantRaw);
+    if (creator !== undefined && tenant !== undefined) return { key: cachedKey, creator, tenant };
+    // The creator's row and the tenant's in one statement (the creator belongs to the key's tenant).
+    const loaded = await loadPrincipalState(database, kv, cachedKey.createdBy);
+    return {
+      key: cachedKey,
+      creator: loaded.user,
+      tenant: loaded.user?.tenantId === cachedKey.tenantId ? loaded.tenant : tenant,
+    };
   }
+  const [row] = await database.db.select({
+    key: apiKeys,
+    creator: userStateColumns,
+    tenant: tenantStateColumns,
+  }).from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.createdBy))
+    .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(eq(apiKeys.keyHash, hash));
+  const key: ApiKeyState | null = row && !row.key.revokedAt
+    ? {
+      id: row.key.id,
+      tenantId: row.key.tenantId,
+      createdBy: row.key.createdBy,
+      permissions: row.key.permissions.filter(isPermission),
+      expiresAt: row.key.expiresAt?.getTime() ?? null,
+    }
+    : null;
+  // Unknown keys are remembered too, so guessing keys does not turn into database load.
+  const caching: Promise<unknown>[] = [cacheState(kv, apiKeyStateKey(hash), key)];
+  if (!key) {
+    await Promise.all(caching);
+    return { key: null };
+  }
+  const creator = row.creator ? toUserState(row.creator) : null;
+  const tenant = row.tenant;
+  caching.push(
+    cacheState(kv, userStateKey(key.createdBy), creator),
+    cacheState(kv, tenantStateKey(key.tenantId), tenant),
+  );
+  await Promise.all(caching);
+  return { key, creator, tenant };
+}
+
+async function fromApiKey(
+  c: Ctx,
+  token: string,
+): Promise<{ principal: Principal; tenant?: TenantState; touch?: () => Promise<unknown> }> {
+  const { database, kv, clock } = c.get("services");
+  const hash = await sha256Hex(token);
+  const { key: state, creator, tenant: tenantState } = await apiKeyState(c, hash);
   if (!state || (state.expiresAt !== null && state.expiresAt <= clock.now().getTime())) {
     throw invalidToken("The API key is invalid, revoked or expired");
   }
-  const [creatorRaw, tenantRaw] = await kv.mget([
-    userStateKey(state.createdBy),
-    tenantStateKey(state.tenantId),
-  ]);
-  const creator = await userState(c, state.createdBy, creatorRaw);
   // A key never holds more than its creator holds today: gone creator, dead key.
   if (!creator || creator.deleted || creator.status !== "active" || creator.tenantId !== state.tenantId) {
     throw invalidToken("The API key's creator is no longer active");
   }
-  const tenant = await checkTenant(c, state.tenantId, tenantRaw);
+  const tenant = checkTenant(tenantState);
   const creatorPerms = effectivePermissions(creator.role, creator.grants);
   const keyId = state.id;
-  if (await kv.set(`auth:akused:${keyId}`, "1", { ttlSeconds: 60, onlyIfAbsent: true })) {
-    background(c, database.db.update(apiKeys).set({ lastUsedAt: clock.now() }).where(eq(apiKeys.id, keyId)));
-  }
+  // `last_used_at`, at most once a minute, after the answer.
+  const at = clock.now();
+  const touch = await kv.set(`auth:akused:${keyId}`, "1", { ttlSeconds: 60, onlyIfAbsent: true })
+    ? () => database.db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, keyId))
+    : undefined;
   return {
     principal: {
       kind: "api_key",
@@ -147,6 +209,7 @@ async function fromApiKey(c: Ctx, key: string): Promise<{ principal: Principal; 
       plan: tenant.plan,
     },
     tenant,
+    touch,
   };
 }
 
@@ -181,10 +244,11 @@ async function authenticateToken(c: Ctx, next: Next, token: string | undefined, 
     c.set("principal", { kind: "scrape", tenantId: null, permissions: SCRAPE_PERMISSIONS });
     return await next();
   }
-  const { principal, tenant } = token.startsWith("pk_")
+  const { principal, tenant, touch } = token.startsWith("pk_")
     ? await fromApiKey(c, token)
-    : await fromAccessToken(c, token);
+    : { ...await fromAccessToken(c, token), touch: undefined };
   c.set("principal", principal);
+  if (tenant) c.set("tenant", tenant);
   if (tenant && principal.tenantId) {
     await enforceRateLimit(c, `api:tenant:${principal.tenantId}`, {
       limit: limitsOf(tenant.plan).api_requests_per_minute,
@@ -196,7 +260,13 @@ async function authenticateToken(c: Ctx, next: Next, token: string | undefined, 
       windowSeconds: 60,
     });
   }
-  await next();
+  // What the route leaves for after its answer (events to webhooks, src/core/after-answer.ts) is
+  // held until the response is out, then handed to waitUntil. Only authenticated routes produce
+  // such work, so public ones (health probes) do not pay for the scope.
+  await holdAfterAnswer(c, async () => {
+    if (touch) await afterAnswer(touch);
+    await next();
+  });
 }
 
 /** 403 unless the authenticated principal holds `permission`. */

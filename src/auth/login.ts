@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { tenants, users } from "../../db/schema/index.ts";
-import { audit, type RequestMeta } from "../audit/audit-log.ts";
+import { auditLog, tenants, users } from "../../db/schema/index.ts";
+import { afterAnswer } from "../core/after-answer.ts";
+import { type AuditEntry, auditInsert, auditRow, type RequestMeta } from "../audit/audit-log.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Services } from "../services.ts";
 import { type UserView, userView } from "../users/user-view.ts";
@@ -45,27 +46,27 @@ export async function login(
       tenantId: user?.tenantId ?? null,
       actor: { type: "anonymous" as const },
       targetType: "user",
+      targetId: user?.id,
     };
-    await audit(s, meta, {
+    const entries: AuditEntry[] = [{
       ...who,
       action: "auth.login_failed",
-      targetId: user?.id,
       metadata: {
         email,
         attempts,
         reason: !user ? "unknown_email" : user.status !== "active" ? user.status : "password",
       },
-    });
+    }];
     if (attempts >= MAX_FAILED_LOGINS) {
       await s.kv.set(lockKey(email), "1", { ttlSeconds: LOCKOUT_SECONDS });
       await s.kv.del(failKey(email));
-      await audit(s, meta, {
-        ...who,
-        action: "auth.lockout",
-        targetId: user?.id,
-        metadata: { email, minutes: 15 },
-      });
+      entries.push({ ...who, action: "auth.lockout", metadata: { email, minutes: 15 } });
     }
+    // The failure and a lockout it caused: one statement, after the answer (the lock is in KV).
+    const now = s.clock.now();
+    await afterAnswer(() =>
+      s.database.db.insert(auditLog).values(entries.map((e) => auditRow(meta, e, now)))
+    );
     return invalid();
   }
 
@@ -77,18 +78,25 @@ export async function login(
 
   await s.kv.del(failKey(email));
   const now = s.clock.now();
-  await s.database.db.update(users).set({
-    lastLoginAt: now,
-    // Parameters raised since this password was stored: rehash now that we know it.
-    ...(check.needsRehash ? { passwordHash: await hashPassword(input.password) } : {}),
-  }).where(eq(users.id, user.id));
+  // Parameters raised since this password was stored: rehash now that we know it.
+  const rehashed = check.needsRehash ? await hashPassword(input.password) : undefined;
   const pair = await startSession(s, meta, user);
-  await audit(s, meta, {
-    action: "auth.login",
-    tenantId: user.tenantId,
-    actor: { type: "user", id: user.id },
-    targetType: "user",
-    targetId: user.id,
-  });
+  // The sign-in recorded on the user and in the audit log: one batch, after the answer, which
+  // depends on neither (ROUND_TRIP_BUDGET.login).
+  await afterAnswer(() =>
+    s.database.atomic((db) =>
+      [
+        db.update(users).set({ lastLoginAt: now, ...(rehashed ? { passwordHash: rehashed } : {}) })
+          .where(eq(users.id, user.id)),
+        auditInsert(db, meta, {
+          action: "auth.login",
+          tenantId: user.tenantId,
+          actor: { type: "user", id: user.id },
+          targetType: "user",
+          targetId: user.id,
+        }, now),
+      ] as const
+    )
+  );
   return ok({ ...pair, user: userView({ ...user, lastLoginAt: now }, tenant) });
 }

@@ -22,57 +22,102 @@ export interface UserState {
 export interface TenantState {
   status: TenantStatus;
   plan: PlanCode;
+  /** Time zone, language and thresholds: what reports need on every call (`TenantSettings`). */
+  settings: Record<string, unknown>;
 }
 
 const TTL_SECONDS = 60;
 export const userStateKey = (id: string) => `auth:ustate:${id}`;
-export const tenantStateKey = (id: string) => `auth:tstate:${id}`;
+// v2: the state gained the tenant's settings.
+export const tenantStateKey = (id: string) => `auth:tstate2:${id}`;
 const MISSING = "missing";
+/**
+ * Written over a cached state when its row changes. A request that read the row just before the
+ * change and caches it just after must not bring the old state back, so loaders cache only where
+ * nothing is (`onlyIfAbsent`); for the few seconds this marker lives, the state is read from the
+ * database on every request, then cached again.
+ */
+const STALE = "stale";
+export const STALE_SECONDS = 10;
 
+/** A cached state: the value, `null` for a row known not to exist, `undefined` to read it again. */
 export function parseCached<T>(raw: string | null): T | null | undefined {
-  if (raw === null) return undefined;
+  if (raw === null || raw === STALE) return undefined;
   return raw === MISSING ? null : JSON.parse(raw) as T;
 }
 
-export async function loadUserState(db: Database, kv: KV, userId: string): Promise<UserState | null> {
-  const [row] = await db.db.select({
-    tenantId: users.tenantId,
-    role: users.role,
-    grants: users.permissions,
-    status: users.status,
-    deletedAt: users.deletedAt,
-    sessionsRevokedAt: users.sessionsRevokedAt,
-  }).from(users).where(eq(users.id, userId));
-  const state: UserState | null = row
-    ? {
-      tenantId: row.tenantId,
-      role: row.role,
-      grants: row.grants.filter(isPermission),
-      status: row.status,
-      deleted: row.deletedAt !== null,
-      sessionsRevokedAt: row.sessionsRevokedAt?.getTime() ?? null,
-    }
-    : null;
-  await kv.set(userStateKey(userId), state ? JSON.stringify(state) : MISSING, { ttlSeconds: TTL_SECONDS });
-  return state;
+/** Caches a state just read, unless it changed meanwhile (see `STALE`). */
+export async function cacheState(kv: KV, key: string, state: unknown): Promise<void> {
+  await kv.set(key, state ? JSON.stringify(state) : MISSING, { ttlSeconds: TTL_SECONDS, onlyIfAbsent: true });
 }
+
+/** The columns of `users` a `UserState` is made of, for statements that join them in. */
+export const userStateColumns = {
+  tenantId: users.tenantId,
+  role: users.role,
+  grants: users.permissions,
+  status: users.status,
+  deletedAt: users.deletedAt,
+  sessionsRevokedAt: users.sessionsRevokedAt,
+};
+
+export function toUserState(row: {
+  tenantId: string | null;
+  role: Role;
+  grants: string[];
+  status: UserState["status"];
+  deletedAt: Date | null;
+  sessionsRevokedAt: Date | null;
+}): UserState {
+  return {
+    tenantId: row.tenantId,
+    role: row.role,
+    grants: row.grants.filter(isPermission),
+    status: row.status,
+    deleted: row.deletedAt !== null,
+    sessionsRevokedAt: row.sessionsRevokedAt?.getTime() ?? null,
+  };
+}
+
+/**
+ * A user's state and their tenant's in one statement (one round trip on Neon), both cached.
+ * `tenant` is undefined for a user without a tenant (the platform admin) or a missing user.
+ */
+export async function loadPrincipalState(
+  db: Database,
+  kv: KV,
+  userId: string,
+): Promise<{ user: UserState | null; tenant?: TenantState | null }> {
+  const [row] = await db.db.select({
+    ...userStateColumns,
+    tenant: tenantStateColumns,
+  }).from(users).leftJoin(tenants, eq(tenants.id, users.tenantId)).where(eq(users.id, userId));
+  const user = row ? toUserState(row) : null;
+  const tenant = row?.tenantId ? row.tenant : undefined;
+  await Promise.all([
+    cacheState(kv, userStateKey(userId), user),
+    row?.tenantId ? cacheState(kv, tenantStateKey(row.tenantId), tenant) : undefined,
+  ]);
+  return { user, tenant };
+}
+
+/** The columns of `tenants` a `TenantState` is made of. */
+export const tenantStateColumns = { status: tenants.status, plan: tenants.plan, settings: tenants.settings };
 
 export async function loadTenantState(db: Database, kv: KV, tenantId: string): Promise<TenantState | null> {
-  const [row] = await db.db.select({ status: tenants.status, plan: tenants.plan }).from(tenants)
-    .where(eq(tenants.id, tenantId));
-  const state = row ? { status: row.status, plan: row.plan } : null;
-  await kv.set(tenantStateKey(tenantId), state ? JSON.stringify(state) : MISSING, {
-    ttlSeconds: TTL_SECONDS,
-  });
+  const [row] = await db.db.select(tenantStateColumns).from(tenants).where(eq(tenants.id, tenantId));
+  const state = row ?? null;
+  await cacheState(kv, tenantStateKey(tenantId), state);
   return state;
 }
 
+/** After a change to the user's row: the next request reads it again, on every instance. */
 export async function forgetUser(kv: KV, userId: string): Promise<void> {
-  await kv.del(userStateKey(userId));
+  await kv.set(userStateKey(userId), STALE, { ttlSeconds: STALE_SECONDS });
 }
 
 export async function forgetTenant(kv: KV, tenantId: string): Promise<void> {
-  await kv.del(tenantStateKey(tenantId));
+  await kv.set(tenantStateKey(tenantId), STALE, { ttlSeconds: STALE_SECONDS });
 }
 
 /**
@@ -97,5 +142,5 @@ export function effectivePermissions(role: Role, grants: readonly Permission[]):
 export const apiKeyStateKey = (keyHash: string) => `auth:akstate:${keyHash}`;
 
 export async function forgetApiKey(kv: KV, keyHash: string): Promise<void> {
-  await kv.del(apiKeyStateKey(keyHash));
+  await kv.set(apiKeyStateKey(keyHash), STALE, { ttlSeconds: STALE_SECONDS });
 }

@@ -3,7 +3,7 @@ import { fail, ok, type Result } from "../core/result.ts";
 import type { Services } from "../services.ts";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "./access-token.ts";
 import type { TokenPair } from "./issue-tokens.ts";
-import { loadTenantState, loadUserState } from "./principal-state.ts";
+import { loadPrincipalState } from "./principal-state.ts";
 import { revokeSession, rotateRefreshToken } from "./sessions.ts";
 
 /** Trades a refresh token for a new pair; the presented token dies, its reuse kills the session. */
@@ -22,8 +22,7 @@ export async function refresh(s: Services, meta: RequestMeta, presented: string)
   }
   const { session, sessionId } = rotation;
   // Fresh from the database: a refresh is rare enough, and it must see any revocation.
-  const user = await loadUserState(s.database, s.kv, session.userId);
-  const tenant = user?.tenantId ? await loadTenantState(s.database, s.kv, user.tenantId) : null;
+  const { user, tenant } = await loadPrincipalState(s.database, s.kv, session.userId);
   const revoked = !user || user.deleted || user.status !== "active" ||
     (user.sessionsRevokedAt !== null && session.createdAt <= user.sessionsRevokedAt) ||
     (user.tenantId !== null && (!tenant || tenant.status === "deleted"));

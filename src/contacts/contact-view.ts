@@ -26,3 +26,20 @@ export function contactView(c: ContactRow) {
 }
 
 export type ContactView = ReturnType<typeof contactView>;
+
+/**
+ * A contact as it shows beside a conversation or a message: enough to render the row (the name
+ * falls back on the WhatsApp profile name).
+ */
+export function contactSummary(c: {
+  id: string;
+  name: string | null;
+  profileName: string | null;
+  phone: string;
+  email: string | null;
+  blocked: boolean;
+}) {
+  return { id: c.id, name: c.name ?? c.profileName, phone: c.phone, email: c.email, blocked: c.blocked };
+}
+
+export type ContactSummary = ReturnType<typeof contactSummary>;

@@ -7,7 +7,9 @@ import { cleanTags } from "../core/tags.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
-import { arrayWith, arrayWithout, countRows, textArray } from "../platform/db/query-helpers.ts";
+import { arrayWith, arrayWithout, pageAndTotal, textArray } from "../platform/db/query-helpers.ts";
+import { selectConversations } from "../conversations/conversation-view.ts";
+import { contactEvent, conversationEvent } from "../events/payloads.ts";
 import type { Services } from "../services.ts";
 import { toE164 } from "../whatsapp/phone.ts";
 import { contactMatches } from "./contact-search.ts";
@@ -56,11 +58,14 @@ export function contactFilter(p: Principal, f: ContactFilters): SQL {
 /** Newest first. */
 export async function listContacts(s: Services, p: Principal, q: PageParams & ContactFilters) {
   const where = contactFilter(p, q);
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(contacts).where(where)
-      .orderBy(desc(contacts.createdAt), desc(contacts.id)).limit(q.limit).offset(offsetOf(q)),
-    countRows(s.database.db, contacts, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      db.select().from(contacts).where(where)
+        .orderBy(desc(contacts.createdAt), desc(contacts.id)).limit(q.limit).offset(offsetOf(q)),
+    contacts,
+    where,
+  );
   return { data: rows.map(contactView), total };
 }
 
@@ -146,7 +151,7 @@ export async function createContact(
     ] as const
   );
   if (inserted.length === 0) return duplicateOf(s, p, phone);
-  await s.events.publish("contact.created", p.tenantId!, { contact_id: id, phone });
+  await s.events.publish("contact.created", p.tenantId!, contactEvent(inserted[0]));
   return ok(contactView(inserted[0]));
 }
 
@@ -216,7 +221,7 @@ export async function updateContact(
     throw err;
   }
   if (rows.length === 0) return fail("not_found", "Contact not found");
-  await s.events.publish("contact.updated", p.tenantId!, { contact_id: id, fields: changed });
+  await s.events.publish("contact.updated", p.tenantId!, contactEvent(rows[0], { fields: changed }));
   return ok(contactView(rows[0]));
 }
 
@@ -261,7 +266,7 @@ export async function changeContactTags(
     ] as const
   );
   if (rows.length === 0) return fail("not_found", "Contact not found");
-  await s.events.publish("contact.updated", p.tenantId!, { contact_id: id, fields: ["tags"] });
+  await s.events.publish("contact.updated", p.tenantId!, contactEvent(rows[0], { fields: ["tags"] }));
   return ok(contactView(rows[0]));
 }
 
@@ -286,10 +291,10 @@ export async function deleteContact(
   const happened = sql`exists (select 1 from ${contacts} where ${
     and(eq(contacts.id, id), eq(contacts.deletedAt, now))
   })`;
-  const [deleted, archived] = await s.database.atomic((db) =>
+  const [deleted, archived, , snapshots] = await s.database.atomic((db) =>
     [
       db.update(contacts).set({ deletedAt: now, updatedAt: now })
-        .where(and(eq(contacts.id, id), isNull(contacts.deletedAt))).returning({ id: contacts.id }),
+        .where(and(eq(contacts.id, id), isNull(contacts.deletedAt))).returning(),
       db.update(conversations).set({ status: "archived", archivedAt: now, updatedAt: now })
         .where(and(
           inArray(conversations.id, toArchive.length ? toArchive : [id]),
@@ -312,15 +317,19 @@ export async function deleteContact(
         now,
         happened,
       ),
+      // The archived conversations as they now are, for their events.
+      selectConversations(db).where(inArray(conversations.id, toArchive.length ? toArchive : [id])),
     ] as const
   );
   if (deleted.length === 0) return fail("not_found", "Contact not found");
-  await s.events.publish("contact.updated", p.tenantId!, { contact_id: id, deleted: true });
-  for (const a of archived) {
-    await s.events.publish("conversation.updated", p.tenantId!, {
-      conversation_id: a.id,
-      status: "archived",
-    });
-  }
+  const archivedIds = new Set(archived.map((a) => a.id));
+  await s.events.publishAll([
+    { type: "contact.updated", tenantId: p.tenantId!, data: contactEvent(deleted[0], { deleted: true }) },
+    ...snapshots.filter((c) => archivedIds.has(c.conversation.id)).map((c) => ({
+      type: "conversation.updated" as const,
+      tenantId: p.tenantId!,
+      data: conversationEvent(c, now),
+    })),
+  ]);
   return ok({ id, deleted_at: now.toISOString(), conversations_archived: archived.length });
 }

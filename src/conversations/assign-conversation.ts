@@ -6,10 +6,12 @@ import { isPermission } from "../auth/permissions.ts";
 import { can, type Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { fail, ok, type Result } from "../core/result.ts";
+import { mapRead, readQuery } from "../platform/db/reads.ts";
+import { conversationEvent } from "../events/payloads.ts";
 import type { Services } from "../services.ts";
 import { canTakeConversations } from "./conversation-rules.ts";
 import { type ConversationView, conversationView } from "./conversation-view.ts";
-import { conversationToChange, findConversation } from "./manage-conversations.ts";
+import { conversationToChange, readBack } from "./manage-conversations.ts";
 
 type Kind = "assign" | "transfer" | "unassign";
 
@@ -94,7 +96,7 @@ export async function assignConversation(
   const moved = sql`exists (select 1 from ${conversations} where ${
     and(eq(conversations.id, id), eq(conversations.assignedAt, now))
   } and ${conversations.assignedTo} is not distinct from ${input.agentId}::uuid)`;
-  const [updated] = await s.database.atomic((db) =>
+  const [updated, , , [after]] = await s.database.atomic((db) =>
     [
       // Applied only if the assignee is still the one we read: two supervisors cannot both win.
       db.update(conversations).set({
@@ -134,48 +136,48 @@ export async function assignConversation(
         now,
         moved,
       ),
+      readBack(db, p, id),
     ] as const
   );
   if (updated.length === 0) {
     return fail("conflict", "The conversation was assigned meanwhile; read it again and retry");
   }
-  const after = (await findConversation(s, p, id))!;
-  await s.events.publish("conversation.assigned", current.tenantId, {
-    conversation_id: id,
-    kind,
-    assigned_to: input.agentId,
-    previous_assignee: current.assignedTo,
-    reason,
-    status,
-  });
+  await s.events.publish(
+    "conversation.assigned",
+    current.tenantId,
+    conversationEvent(after, now, { kind, previous_assignee: current.assignedTo, reason }),
+  );
   return ok(conversationView(after, now));
 }
 
 /** The assignment history of a conversation, oldest first, with names. */
-export async function assignmentHistory(s: Services, conversationId: string) {
-  const rows = await s.database.db.select({
-    a: conversationAssignments,
-    from: sql<
-      string | null
-    >`(select name from ${users} where ${users.id} = ${conversationAssignments.fromUserId})`,
-    to: sql<
-      string | null
-    >`(select name from ${users} where ${users.id} = ${conversationAssignments.toUserId})`,
-    by: sql<
-      string | null
-    >`(select name from ${users} where ${users.id} = ${conversationAssignments.byUserId})`,
-  }).from(conversationAssignments)
-    .where(eq(conversationAssignments.conversationId, conversationId))
-    .orderBy(asc(conversationAssignments.createdAt), asc(conversationAssignments.id));
-  return rows.map(({ a, from, to, by }) => ({
-    id: a.id,
-    kind: a.kind,
-    from: a.fromUserId ? { id: a.fromUserId, name: from } : null,
-    to: a.toUserId ? { id: a.toUserId, name: to } : null,
-    by: a.byUserId
-      ? { type: "user" as const, id: a.byUserId, name: by }
-      : { type: "api_key" as const, id: a.byApiKeyId, name: null },
-    reason: a.reason,
-    created_at: a.createdAt.toISOString(),
-  }));
+export function assignmentHistoryRead(conversationId: string) {
+  const query = readQuery((db) =>
+    db.select({
+      a: conversationAssignments,
+      from: sql<
+        string | null
+      >`(select name from ${users} where ${users.id} = ${conversationAssignments.fromUserId})`,
+      to: sql<
+        string | null
+      >`(select name from ${users} where ${users.id} = ${conversationAssignments.toUserId})`,
+      by: sql<
+        string | null
+      >`(select name from ${users} where ${users.id} = ${conversationAssignments.byUserId})`,
+    }).from(conversationAssignments)
+      .where(eq(conversationAssignments.conversationId, conversationId))
+      .orderBy(asc(conversationAssignments.createdAt), asc(conversationAssignments.id))
+  );
+  return mapRead(query, (rows) =>
+    rows.map(({ a, from, to, by }) => ({
+      id: a.id,
+      kind: a.kind,
+      from: a.fromUserId ? { id: a.fromUserId, name: from } : null,
+      to: a.toUserId ? { id: a.toUserId, name: to } : null,
+      by: a.byUserId
+        ? { type: "user" as const, id: a.byUserId, name: by }
+        : { type: "api_key" as const, id: a.byApiKeyId, name: null },
+      reason: a.reason,
+      created_at: a.createdAt.toISOString(),
+    })));
 }

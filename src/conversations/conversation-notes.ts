@@ -4,6 +4,8 @@ import { auditInsert, type RequestMeta } from "../audit/audit-log.ts";
 import type { Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { ok, type Result } from "../core/result.ts";
+import { mapRead, readQuery, type Reads, runReads } from "../platform/db/reads.ts";
+import { conversationEvent } from "../events/payloads.ts";
 import type { Services } from "../services.ts";
 import { conversationToChange } from "./manage-conversations.ts";
 
@@ -46,7 +48,7 @@ export async function addNote(
     body: text.trim(),
     createdAt: now,
   };
-  await s.database.atomic((db) =>
+  const [, , [author]] = await s.database.atomic((db) =>
     [
       db.insert(conversationNotes).values(row),
       auditInsert(db, meta, {
@@ -55,15 +57,15 @@ export async function addNote(
         targetId: conversationId,
         metadata: { note_id: row.id },
       }, now),
+      db.select({ name: authorName }).from(conversationNotes).where(eq(conversationNotes.id, row.id)),
     ] as const
   );
-  const [author] = await s.database.db.select({ name: authorName }).from(conversationNotes)
-    .where(eq(conversationNotes.id, row.id));
   const view = noteView(row, author?.name ?? null);
-  await s.events.publish("conversation.note_added", row.tenantId, {
-    conversation_id: conversationId,
-    note: view,
-  });
+  await s.events.publish(
+    "conversation.note_added",
+    row.tenantId,
+    conversationEvent(found.value, now, { note: view }),
+  );
   return ok(view);
 }
 
@@ -72,11 +74,18 @@ const authorName = sql<string | null>`coalesce(
   (select name from ${apiKeys} where ${apiKeys.id} = ${conversationNotes.authorApiKeyId}))`;
 
 /** A conversation's notes, oldest first. */
-export async function notesOf(s: Services, conversationId: string): Promise<NoteView[]> {
-  const rows = await s.database.db.select({ note: conversationNotes, name: authorName }).from(
-    conversationNotes,
-  )
-    .where(eq(conversationNotes.conversationId, conversationId))
-    .orderBy(asc(conversationNotes.createdAt), asc(conversationNotes.id));
-  return rows.map((r) => noteView(r.note, r.name));
+/** A conversation's notes, oldest first, as a read to batch with others. */
+export function notesRead(conversationId: string): Reads<NoteView[]> {
+  return mapRead(
+    readQuery((db) =>
+      db.select({ note: conversationNotes, name: authorName }).from(conversationNotes)
+        .where(eq(conversationNotes.conversationId, conversationId))
+        .orderBy(asc(conversationNotes.createdAt), asc(conversationNotes.id))
+    ),
+    (rows) => rows.map((r) => noteView(r.note, r.name)),
+  );
+}
+
+export function notesOf(s: Services, conversationId: string): Promise<NoteView[]> {
+  return runReads(s.database, notesRead(conversationId));
 }

@@ -3,6 +3,7 @@ import { conversations, users } from "../../db/schema/index.ts";
 import type { Principal } from "../auth/principal.ts";
 import { ok, type Result } from "../core/result.ts";
 import type { Services } from "../services.ts";
+import { allReads, readSql, runReads } from "../platform/db/reads.ts";
 import { type PeriodQuery, resolvePeriod } from "../tenants/period.ts";
 
 export type StatsQuery = PeriodQuery;
@@ -46,9 +47,14 @@ const secs = (v: number | null) => (v === null ? null : Math.round(Number(v)));
  * response or resolution came; the status counts are of conversations with any of those, or a
  * message, in the period. Times are in seconds from the conversation's start.
  */
-export async function conversationStats(s: Services, p: Principal, q: StatsQuery): Promise<Result<unknown>> {
+export async function conversationStats(
+  s: Services,
+  p: Principal,
+  settings: Record<string, unknown> | undefined,
+  q: StatsQuery,
+): Promise<Result<unknown>> {
   const tenantId = p.tenantId!;
-  const period = await resolvePeriod(s, tenantId, q);
+  const period = resolvePeriod(s, settings, q);
   if (!period.ok) return period;
   const { from, to, timeZone: tz } = period.value;
   const start = sql`${from.toISOString()}::timestamptz`;
@@ -61,8 +67,11 @@ export async function conversationStats(s: Services, p: Principal, q: StatsQuery
     inPeriod(conversations.resolvedAt)
   } or ${inPeriod(conversations.firstResponseAt)})`;
 
-  const [[t], agents] = await Promise.all([
-    s.database.rows<Totals>(sql`
+  // Both statements in one batch: one round trip.
+  const { totals: [t], agents } = await runReads(
+    s.database,
+    allReads({
+      totals: readSql<Totals>(sql`
       with b as (select ${start} as s, ${end} as e)
       select b.s as from, b.e as to,
         (count(*) filter (where ${inPeriod(conversations.createdAt)}))::int as new,
@@ -76,16 +85,16 @@ export async function conversationStats(s: Services, p: Principal, q: StatsQuery
         (count(*) filter (where ${conversations.status} in ('active', 'waiting') and ${conversations.assignedTo} is null))::int as unassigned_open,
         avg(${frt}) filter (where ${inPeriod(conversations.firstResponseAt)}) as frt_avg,
         percentile_cont(0.5) within group (order by ${frt}) filter (where ${
-      inPeriod(conversations.firstResponseAt)
-    }) as frt_median,
+        inPeriod(conversations.firstResponseAt)
+      }) as frt_median,
         (count(*) filter (where ${inPeriod(conversations.firstResponseAt)}))::int as frt_count,
         avg(${res}) filter (where ${inPeriod(conversations.resolvedAt)}) as res_avg,
         percentile_cont(0.5) within group (order by ${res}) filter (where ${
-      inPeriod(conversations.resolvedAt)
-    }) as res_median
+        inPeriod(conversations.resolvedAt)
+      }) as res_median
       from b left join ${conversations} on ${mine}
       group by b.s, b.e`),
-    s.database.rows<AgentRow>(sql`
+      agents: readSql<AgentRow>(sql`
       with b as (select ${start} as s, ${end} as e)
       select ${conversations.assignedTo} as user_id, (select ${users.name} from ${users} where ${users.id} = ${conversations.assignedTo}) as name,
         (count(*) filter (where ${touched}))::int as assigned,
@@ -93,15 +102,16 @@ export async function conversationStats(s: Services, p: Principal, q: StatsQuery
         (count(*) filter (where ${inPeriod(conversations.resolvedAt)}))::int as resolved,
         avg(${frt}) filter (where ${inPeriod(conversations.firstResponseAt)}) as frt_avg,
         percentile_cont(0.5) within group (order by ${frt}) filter (where ${
-      inPeriod(conversations.firstResponseAt)
-    }) as frt_median,
+        inPeriod(conversations.firstResponseAt)
+      }) as frt_median,
         avg(${res}) filter (where ${inPeriod(conversations.resolvedAt)}) as res_avg
       from ${conversations}, b
       where ${mine} and ${conversations.assignedTo} is not null
         and (${touched} or ${conversations.status} in ('active', 'waiting'))
       group by ${conversations.assignedTo}
       order by 3 desc, 2`),
-  ]);
+    }),
+  );
   const iso = (v: unknown) => new Date(v as string).toISOString();
   return ok({
     period: period.value.name,

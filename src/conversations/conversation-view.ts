@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { contacts, conversations, users } from "../../db/schema/index.ts";
+import { contactSummary } from "../contacts/contact-view.ts";
 import type { Db } from "../platform/db/database.ts";
 
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -48,13 +49,7 @@ export function conversationView(j: ConversationJoined, now: Date) {
     priority: c.priority,
     tags: c.tags,
     config_id: c.configId,
-    contact: {
-      id: j.contact.id,
-      name: j.contact.name ?? j.contact.profileName,
-      phone: j.contact.phone,
-      email: j.contact.email,
-      blocked: j.contact.blocked,
-    },
+    contact: contactSummary(j.contact),
     assigned_to: c.assignedTo,
     assignee: j.assignee ? { id: j.assignee.id, name: j.assignee.name, email: j.assignee.email } : null,
     unread_count: c.unreadCount,

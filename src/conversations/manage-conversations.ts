@@ -13,7 +13,10 @@ import { fail, ok, type Result } from "../core/result.ts";
 import { contactMatches } from "../contacts/contact-search.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
-import { arrayWith, countRows, textArray } from "../platform/db/query-helpers.ts";
+import { arrayWith, pageAndTotal, textArray } from "../platform/db/query-helpers.ts";
+import { mapRead, readQuery, type Reads, runReads } from "../platform/db/reads.ts";
+import { contactEvent, conversationEvent } from "../events/payloads.ts";
+import type { Db } from "../platform/db/database.ts";
 import type { Services } from "../services.ts";
 import { resolveSendingConfig } from "../whatsapp/configs/manage-configs.ts";
 import { upsertContact } from "../whatsapp/contact-upsert.ts";
@@ -30,14 +33,24 @@ import {
 const ofTenant = (p: Principal) => eq(conversations.tenantId, p.tenantId!);
 
 /** A conversation of the caller's tenant, with its contact and agent; undefined for any other. */
-export async function findConversation(
+/** The caller's conversation, as a read to batch with what is shown beside it. */
+export function conversationRead(p: Principal, id: string): Reads<ConversationJoined | undefined> {
+  return mapRead(
+    readQuery((db) => selectConversations(db).where(and(eq(conversations.id, id), ofTenant(p))).limit(1)),
+    ([row]) => row,
+  );
+}
+
+/** The conversation as its answer shows it, read at the end of the batch that changed it. */
+export const readBack = (db: Db, p: Principal, id: string) =>
+  selectConversations(db).where(and(eq(conversations.id, id), ofTenant(p))).limit(1);
+
+export function findConversation(
   s: Services,
   p: Principal,
   id: string,
 ): Promise<ConversationJoined | undefined> {
-  const [row] = await selectConversations(s.database.db)
-    .where(and(eq(conversations.id, id), ofTenant(p))).limit(1);
-  return row;
+  return runReads(s.database, conversationRead(p, id));
 }
 
 /** The conversation if the caller may change it: 404 for another tenant's, 403 for another agent's. */
@@ -93,12 +106,15 @@ export async function listConversations(s: Services, p: Principal, q: ListConver
     ));
   }
   const where = and(...filters);
-  const [rows, total] = await Promise.all([
-    selectConversations(s.database.db).where(where)
-      .orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.id))
-      .limit(q.limit).offset(offsetOf(q)),
-    countRows(s.database.db, conversations, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      selectConversations(db).where(where)
+        .orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.id))
+        .limit(q.limit).offset(offsetOf(q)),
+    conversations,
+    where,
+  );
   const now = s.clock.now();
   return { data: rows.map((r) => conversationView(r, now)), total };
 }
@@ -139,7 +155,7 @@ export async function createConversation(
   });
   const id = uuidv7();
   const now = s.clock.now();
-  const [inserted] = await s.database.atomic((db) =>
+  const [inserted, , [created]] = await s.database.atomic((db) =>
     [
       db.insert(conversations).values({
         id,
@@ -165,6 +181,7 @@ export async function createConversation(
         now,
         sql`exists (select 1 from ${conversations} where ${conversations.id} = ${id})`,
       ),
+      readBack(db, p, id),
     ] as const
   );
   if (inserted.length === 0) {
@@ -177,17 +194,11 @@ export async function createConversation(
       extensions: { existing_id: open?.id ?? null },
     });
   }
-  if (contactCreated) {
-    await s.events.publish("contact.created", tenantId, { contact_id: contact.id, phone: contact.phone });
-  }
-  const view = conversationView((await findConversation(s, p, id))!, now);
-  await s.events.publish("conversation.created", tenantId, {
-    conversation_id: id,
-    contact_id: contact.id,
-    config_id: config.value.id,
-    status: "active",
-    reopened: false,
-  });
+  await s.events.publishAll([
+    ...(contactCreated ? [{ type: "contact.created" as const, tenantId, data: contactEvent(contact) }] : []),
+    { type: "conversation.created", tenantId, data: conversationEvent(created, now, { reopened: false }) },
+  ]);
+  const view = conversationView(created, now);
   return ok(view);
 }
 
@@ -235,6 +246,7 @@ export async function updateConversation(
   if (Object.keys(changes).length === 0) return ok(conversationView(found.value, now));
 
   let updated: unknown[];
+  let after: ConversationJoined;
   try {
     const results = await s.database.atomic((db) =>
       [
@@ -259,9 +271,11 @@ export async function updateConversation(
             and(eq(conversations.id, id), eq(conversations.updatedAt, now))
           })`,
         ),
+        readBack(db, p, id),
       ] as const
     );
     updated = results[0];
+    after = results[2][0];
   } catch (err) {
     // Reopening while the contact already has another open conversation on the same number.
     if (!isUniqueViolation(err)) throw err;
@@ -278,18 +292,10 @@ export async function updateConversation(
   if (updated.length === 0) {
     return fail("conflict", "The conversation changed meanwhile; read it again and retry");
   }
-  const after = (await findConversation(s, p, id))!;
-  const data = {
-    conversation_id: id,
-    contact_id: current.contactId,
-    config_id: current.configId,
-    status: after.conversation.status,
-    previous_status: current.status,
-  };
   await s.events.publish(
     changes.status === "resolved" ? "conversation.resolved" : "conversation.updated",
     current.tenantId,
-    data,
+    conversationEvent(after, now, { previous_status: current.status }),
   );
   return ok(conversationView(after, now));
 }
@@ -325,7 +331,7 @@ export async function addConversationTags(
   const fresh = cleanTags(tags).filter((t) => !found.value.conversation.tags.includes(t));
   const now = s.clock.now();
   if (fresh.length === 0) return ok(conversationView(found.value, now));
-  await s.database.atomic((db) =>
+  const results = await s.database.atomic((db) =>
     [
       db.update(conversations).set({
         tags: arrayWith(conversations.tags, textArray(fresh)),
@@ -343,13 +349,11 @@ export async function addConversationTags(
         now,
         sql`true`,
       ),
+      readBack(db, p, id),
     ] as const
   );
-  const after = (await findConversation(s, p, id))!;
-  await s.events.publish("conversation.updated", after.conversation.tenantId, {
-    conversation_id: id,
-    tags: after.conversation.tags,
-  });
+  const [, , [after]] = results;
+  await s.events.publish("conversation.updated", after.conversation.tenantId, conversationEvent(after, now));
   return ok(conversationView(after, now));
 }
 

@@ -18,7 +18,17 @@ export function randomBytes(n: number): Uint8Array {
   return out;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+/** Copies `n` random bytes into `target` from `at`, without allocating (hot paths: ids). */
+export function fillRandom(target: Uint8Array, at: number, n: number): void {
+  if (offset + n > POOL_SIZE) {
+    crypto.getRandomValues(pool);
+    offset = 0;
+  }
+  for (let i = 0; i < n; i++) target[at + i] = pool[offset + i];
+  offset += n;
+}
+
+export const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 export function hex(bytes: Uint8Array): string {
   let s = "";

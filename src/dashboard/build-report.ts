@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { tenants } from "../../db/schema/index.ts";
+import { allReads, readQuery, type Reads, runReads } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import type { Period } from "../tenants/period.ts";
 import { tenantLanguage } from "../tenants/tenant-settings.ts";
-import { chart, type ChartInterval } from "./charts.ts";
+import { chart, type ChartInterval, type ChartSeries } from "./charts.ts";
 import { kpis } from "./kpis.ts";
-import { agents } from "./live.ts";
+import { agentRows, team, thresholds } from "./live.ts";
 import { contactMetrics, conversationMetrics, messageMetrics } from "./metrics.ts";
 import type { DashboardReport, ReportChart, ReportLocale } from "./report.ts";
 
@@ -42,42 +43,60 @@ export function reportInterval(p: Period): ChartInterval {
   return days <= 1.05 ? "hourly" : days <= 62 ? "daily" : "weekly";
 }
 
-/** Everything the exported report shows, computed like the routes that show it on screen. */
+/**
+ * Everything the exported report shows, computed like the routes that show it on screen, in one
+ * batch (and the realtime port asked meanwhile for who is online).
+ */
 export async function buildReport(s: Services, tenantId: string, p: Period): Promise<DashboardReport> {
-  const [tenant] = await s.database.db.select({ name: tenants.name, settings: tenants.settings }).from(
-    tenants,
-  )
-    .where(eq(tenants.id, tenantId));
-  const locale: ReportLocale = tenantLanguage(tenant?.settings);
   const interval = reportInterval(p);
-  const charts: ReportChart[] = [];
+  const charts: Record<string, Reads<ChartSeries>> = {};
   for (const c of CHARTS) {
-    const series = await chart(s, tenantId, p, c.metric, interval);
-    if (!series.ok) continue;
-    charts.push({
+    const series = chart(tenantId, p, c.metric, interval);
+    if (series.ok) charts[c.metric] = series.value;
+  }
+  const [r, online] = await Promise.all([
+    runReads(
+      s.database,
+      allReads({
+        tenant: readQuery((db) =>
+          db.select({ name: tenants.name, settings: tenants.settings }).from(tenants).where(
+            eq(tenants.id, tenantId),
+          )
+        ),
+        charts: allReads(charts),
+        people: agentRows(tenantId),
+        messages: messageMetrics(tenantId, p),
+        conversations: conversationMetrics(tenantId, p),
+        contacts: contactMetrics(tenantId, p),
+        kpis: kpis(tenantId, p),
+      }),
+    ),
+    s.realtime.online(tenantId),
+  ]);
+  const [tenant] = r.tenant;
+  const locale: ReportLocale = tenantLanguage(tenant?.settings);
+  const reportCharts: ReportChart[] = CHARTS.filter((c) => r.charts[c.metric]).map((c) => {
+    const series = r.charts[c.metric];
+    return {
       metric: c.metric,
       title: c.title[locale],
       interval,
-      aggregate: series.value.aggregate,
+      aggregate: series.aggregate,
       unit: c.unit,
-      buckets: series.value.buckets.map((b) => ({ label: b.label, start: b.start, value: b.value })),
-    });
-  }
-  const team = await agents(s, tenantId);
+      buckets: series.buckets.map((b) => ({ label: b.label, start: b.start, value: b.value })),
+    };
+  });
+  const people = team(r.people, online, thresholds(tenant?.settings));
   return {
     tenantName: tenant?.name ?? "",
     locale,
     timeZone: p.timeZone,
     period: { name: p.name, from: p.from, to: p.to },
     generatedAt: s.clock.now(),
-    metrics: {
-      messages: await messageMetrics(s, tenantId, p),
-      conversations: await conversationMetrics(s, tenantId, p),
-      contacts: await contactMetrics(s, tenantId, p),
-    },
-    kpis: await kpis(s, tenantId, p),
-    charts,
-    agents: team.agents.map((a) => ({
+    metrics: { messages: r.messages, conversations: r.conversations, contacts: r.contacts },
+    kpis: r.kpis,
+    charts: reportCharts,
+    agents: people.agents.map((a) => ({
       name: a.name,
       online: a.online,
       active_conversations: a.active_conversations,

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { fail, ok, type Result } from "../core/result.ts";
-import type { Services } from "../services.ts";
+import { mapRead, type Reads, readSql } from "../platform/db/reads.ts";
 import type { Period } from "../tenants/period.ts";
 
 export const chartIntervals = ["hourly", "daily", "weekly"] as const;
@@ -77,15 +77,19 @@ export interface Bucket {
  * (the labels say the same wall time, the instants differ) and a day when they go forward
  * lacks the skipped one.
  */
-export async function chart(
-  s: Services,
+export interface ChartSeries {
+  metric: string;
+  interval: ChartInterval;
+  aggregate: "count" | "avg";
+  buckets: Bucket[];
+}
+
+export function chart(
   tenantId: string,
   p: Period,
   metric: string,
   interval: ChartInterval,
-): Promise<
-  Result<{ metric: string; interval: ChartInterval; aggregate: "count" | "avg"; buckets: Bucket[] }>
-> {
+): Result<Reads<ChartSeries>> {
   const series = chartMetrics[metric];
   if (!series) {
     return fail("not_found", `No chart for ${metric}; one of ${chartMetricNames.join(", ")}`);
@@ -116,14 +120,14 @@ export async function chart(
     ? sql`floor(extract(epoch from (x.t - ${firstHour})) / 3600)::int`
     : sql`date_trunc(${unit}, x.t at time zone ${tz})::date`;
   const value = series.aggregate === "count" ? sql`count(*)::float8` : sql`avg(x.v)`;
-  const rows = await s.database.rows<{ s: string; e: string; label: string; value: number | null }>(sql`
+  const rows = readSql<{ s: string; e: string; label: string; value: number | null }>(sql`
     with b as (${buckets}), x as (${series.rows(tenantId, from, to)}),
       g as (select ${keyOf} as k, ${value} as value from x group by 1)
     select b.s, b.e, b.label, ${
     series.aggregate === "count" ? sql`coalesce(g.value, 0)` : sql`g.value`
   } as value
     from b left join g on g.k = b.k order by b.s`);
-  return ok({
+  return ok(mapRead(rows, (rows) => ({
     metric,
     interval,
     aggregate: series.aggregate,
@@ -137,5 +141,5 @@ export async function chart(
         ? Math.round(Number(r.value))
         : Number(r.value),
     })),
-  });
+  })));
 }

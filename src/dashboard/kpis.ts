@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Services } from "../services.ts";
+import { allReads, mapRead, readSql } from "../platform/db/reads.ts";
 import type { Period } from "../tenants/period.ts";
 
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
@@ -29,28 +29,37 @@ const durations = (r: Durations) => ({
  * - handled by: conversations with outbound messages in the period, by whether an agent wrote
  *   (`agent`) or only automation did (bot, API: `bot`).
  */
-export async function kpis(s: Services, tenantId: string, p: Period) {
-  const [frt] = await s.database.rows<Durations>(sql`
+export function kpis(tenantId: string, p: Period) {
+  const first = <T>(rows: T[]) => rows[0];
+  const frt = readSql<Durations, Durations>(
+    sql`
     select count(*)::int as count, avg(d) as avg,
       percentile_cont(0.5) within group (order by d) as median,
       percentile_cont(0.95) within group (order by d) as p95
     from (select extract(epoch from first_response_at - created_at) as d from conversations
       where tenant_id = ${tenantId} and first_response_at >= ${ts(p.from)} and first_response_at < ${
-    ts(p.to)
-  }) x`);
-  const [res] = await s.database.rows<Durations>(sql`
+      ts(p.to)
+    }) x`,
+    first,
+  );
+  const res = readSql<Durations, Durations>(
+    sql`
     select count(*)::int as count, avg(d) as avg,
       percentile_cont(0.5) within group (order by d) as median,
       percentile_cont(0.95) within group (order by d) as p95
     from (select extract(epoch from resolved_at - created_at) as d from conversations
-      where tenant_id = ${tenantId} and resolved_at >= ${ts(p.from)} and resolved_at < ${ts(p.to)}) x`);
-  const [rate] = await s.database.rows<{ started: number; resolved: number }>(sql`
+      where tenant_id = ${tenantId} and resolved_at >= ${ts(p.from)} and resolved_at < ${ts(p.to)}) x`,
+    first,
+  );
+  const rate = readSql<{ started: number; resolved: number }, { started: number; resolved: number }>(
+    sql`
     select count(*)::int as started, (count(*) filter (where resolved_at is not null))::int as resolved
     from conversations
-    where tenant_id = ${tenantId} and created_at >= ${ts(p.from)} and created_at < ${ts(p.to)}`);
-  const [traffic] = await s.database.rows<
-    { messages: number; conversations: number; agent: number; bot: number }
-  >(
+    where tenant_id = ${tenantId} and created_at >= ${ts(p.from)} and created_at < ${ts(p.to)}`,
+    first,
+  );
+  type Traffic = { messages: number; conversations: number; agent: number; bot: number };
+  const traffic = readSql<Traffic, Traffic>(
     sql`
     with m as (
       select conversation_id, direction, sender_type from messages
@@ -64,8 +73,9 @@ export async function kpis(s: Services, tenantId: string, p: Period) {
     select (select count(*) from m)::int as messages, (select count(*) from per)::int as conversations,
       (select count(*) from per where by_agent)::int as agent,
       (select count(*) from per where by_bot and not by_agent)::int as bot`,
+    first,
   );
-  return {
+  return mapRead(allReads({ frt, res, rate, traffic }), ({ frt, res, rate, traffic }) => ({
     first_response_seconds: durations(frt),
     resolution_seconds: durations(res),
     resolution_rate: rate.started === 0 ? null : Math.round((rate.resolved / rate.started) * 10_000) / 10_000,
@@ -75,5 +85,5 @@ export async function kpis(s: Services, tenantId: string, p: Period) {
       ? null
       : Math.round((traffic.messages / traffic.conversations) * 100) / 100,
     handled_by: { agent: traffic.agent, bot: traffic.bot },
-  };
+  }));
 }

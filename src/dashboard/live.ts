@@ -1,19 +1,18 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
-import { contacts, conversations, tenants, users } from "../../db/schema/index.ts";
+import { contacts, conversations, users } from "../../db/schema/index.ts";
 import { effectivePermissions } from "../auth/principal-state.ts";
 import { isPermission } from "../auth/permissions.ts";
 import { canTakeConversations } from "../conversations/conversation-rules.ts";
+import type { Db } from "../platform/db/database.ts";
+import { allReads, mapRead, readQuery, type Reads, runReads } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import { operationalSettings } from "../tenants/tenant-settings.ts";
 
 export type Thresholds = ReturnType<typeof operationalSettings>;
 
-export async function thresholds(s: Services, tenantId: string): Promise<Thresholds> {
-  const [t] = await s.database.db.select({ settings: tenants.settings }).from(tenants).where(
-    eq(tenants.id, tenantId),
-  );
-  return operationalSettings(t?.settings as Record<string, unknown>);
-}
+/** The tenant's thresholds, from its settings as authentication cached them (no round trip). */
+export const thresholds = (settings: Record<string, unknown> | null | undefined): Thresholds =>
+  operationalSettings(settings);
 
 export type SlaState = "ok" | "warning" | "breached";
 
@@ -40,8 +39,8 @@ const row = {
   contactPhone: contacts.phone,
 };
 
-const base = (s: Services) =>
-  s.database.db.select(row).from(conversations)
+const base = (db: Db) =>
+  db.select(row).from(conversations)
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
     .leftJoin(users, eq(users.id, conversations.assignedTo));
 
@@ -51,54 +50,65 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
  * The queue: waiting conversations, the longest waiting first, with how long (since they
  * entered `waiting`) and where that stands against the tenant's first-response SLA.
  */
-export async function queue(s: Services, tenantId: string, limit: number, t?: Thresholds) {
-  const { slaFirstResponseMinutes } = t ?? await thresholds(s, tenantId);
-  const now = s.clock.now().getTime();
+export function queue(tenantId: string, limit: number, t: Thresholds, nowDate: Date) {
+  const { slaFirstResponseMinutes } = t;
+  const now = nowDate.getTime();
   const where = and(eq(conversations.tenantId, tenantId), eq(conversations.status, "waiting"));
   const slaCutoff = new Date(now - slaFirstResponseMinutes * 60_000).toISOString();
-  const [rows, [{ n, late }]] = await Promise.all([
-    base(s).where(where).orderBy(asc(conversations.statusChangedAt), asc(conversations.id)).limit(limit),
-    s.database.db.select({
-      n: sql<number>`count(*)::int`,
-      late: sql<
-        number
-      >`(count(*) filter (where coalesce(${conversations.statusChangedAt}, ${conversations.createdAt}) <= ${slaCutoff}::timestamptz))::int`,
-    }).from(conversations).where(where),
-  ]);
-  const items = rows.map((r) => {
-    const since = r.statusChangedAt ?? r.createdAt;
-    const wait = Math.max(0, Math.round((now - since.getTime()) / 1000));
+  const parts = allReads({
+    rows: readQuery((db) =>
+      base(db).where(where).orderBy(asc(conversations.statusChangedAt), asc(conversations.id)).limit(limit)
+    ),
+    counts: readQuery((db) =>
+      db.select({
+        n: sql<number>`count(*)::int`,
+        late: sql<
+          number
+        >`(count(*) filter (where coalesce(${conversations.statusChangedAt}, ${conversations.createdAt}) <= ${slaCutoff}::timestamptz))::int`,
+      }).from(conversations).where(where)
+    ),
+  });
+  return mapRead(parts, ({ rows, counts: [{ n, late }] }) => {
+    const items = rows.map((r) => {
+      const since = r.statusChangedAt ?? r.createdAt;
+      const wait = Math.max(0, Math.round((now - since.getTime()) / 1000));
+      return {
+        conversation_id: r.id,
+        contact: { id: r.contactId, name: r.contactName, phone: r.contactPhone },
+        priority: r.priority,
+        tags: r.tags,
+        config_id: r.configId,
+        waiting_since: since.toISOString(),
+        wait_seconds: wait,
+        sla: { minutes: slaFirstResponseMinutes, state: slaState(wait, slaFirstResponseMinutes) },
+        unread_count: r.unreadCount,
+        last_inbound_at: iso(r.lastInboundAt),
+      };
+    });
     return {
-      conversation_id: r.id,
-      contact: { id: r.contactId, name: r.contactName, phone: r.contactPhone },
-      priority: r.priority,
-      tags: r.tags,
-      config_id: r.configId,
-      waiting_since: since.toISOString(),
-      wait_seconds: wait,
-      sla: { minutes: slaFirstResponseMinutes, state: slaState(wait, slaFirstResponseMinutes) },
-      unread_count: r.unreadCount,
-      last_inbound_at: iso(r.lastInboundAt),
+      total: n,
+      breached: late,
+      sla_minutes: slaFirstResponseMinutes,
+      items,
     };
   });
-  return {
-    total: n,
-    breached: late,
-    sla_minutes: slaFirstResponseMinutes,
-    items,
-  };
 }
 
 /** Conversations being handled now (`active`), newest activity first, with their agent. */
-export async function activeConversations(s: Services, tenantId: string, limit: number) {
+export function activeConversations(tenantId: string, limit: number, nowDate: Date) {
   const where = and(eq(conversations.tenantId, tenantId), eq(conversations.status, "active"));
-  const [rows, [{ n }]] = await Promise.all([
-    base(s).where(where).orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.id))
-      .limit(limit),
-    s.database.db.select({ n: sql<number>`count(*)::int` }).from(conversations).where(where),
-  ]);
-  const now = s.clock.now().getTime();
-  return {
+  const parts = allReads({
+    rows: readQuery((db) =>
+      base(db).where(where).orderBy(
+        sql`${conversations.lastMessageAt} desc nulls last`,
+        desc(conversations.id),
+      )
+        .limit(limit)
+    ),
+    counts: readQuery((db) => db.select({ n: sql<number>`count(*)::int` }).from(conversations).where(where)),
+  });
+  const now = nowDate.getTime();
+  return mapRead(parts, ({ rows, counts: [{ n }] }) => ({
     total: n,
     items: rows.map((r) => ({
       conversation_id: r.id,
@@ -114,39 +124,47 @@ export async function activeConversations(s: Services, tenantId: string, limit: 
         (r.firstResponseAt === null || (r.lastMessageAt !== null && r.lastInboundAt >= r.lastMessageAt)),
       unread_count: r.unreadCount,
     })),
-  };
+  }));
 }
 
 /**
  * The team: every active user who can take conversations, whether they are online (a live
  * WebSocket), how many open conversations each holds against the tenant's capacity per agent.
  */
-export async function agents(s: Services, tenantId: string, t?: Thresholds) {
-  const { agentCapacity } = t ?? await thresholds(s, tenantId);
-  const [people, load, online] = await Promise.all([
-    s.database.db.select({
-      id: users.id,
-      name: users.name,
-      email: users.email,
-      role: users.role,
-      permissions: users.permissions,
-    }).from(users).where(
-      and(eq(users.tenantId, tenantId), eq(users.status, "active"), isNull(users.deletedAt)),
-    )
-      .orderBy(asc(users.name)),
-    s.database.db.select({
-      userId: conversations.assignedTo,
-      active: sql<number>`(count(*) filter (where ${conversations.status} = 'active'))::int`,
-      waiting: sql<number>`(count(*) filter (where ${conversations.status} = 'waiting'))::int`,
-    }).from(conversations).where(and(
-      eq(conversations.tenantId, tenantId),
-      inArray(conversations.status, ["active", "waiting"]),
-    )).groupBy(conversations.assignedTo),
-    s.realtime.online(tenantId),
-  ]);
+export function agentRows(tenantId: string) {
+  return allReads({
+    people: readQuery((db) =>
+      db.select({
+        id: users.id,
+        name: users.name,
+        email: users.email,
+        role: users.role,
+        permissions: users.permissions,
+      }).from(users).where(
+        and(eq(users.tenantId, tenantId), eq(users.status, "active"), isNull(users.deletedAt)),
+      ).orderBy(asc(users.name))
+    ),
+    load: readQuery((db) =>
+      db.select({
+        userId: conversations.assignedTo,
+        active: sql<number>`(count(*) filter (where ${conversations.status} = 'active'))::int`,
+        waiting: sql<number>`(count(*) filter (where ${conversations.status} = 'waiting'))::int`,
+      }).from(conversations).where(and(
+        eq(conversations.tenantId, tenantId),
+        inArray(conversations.status, ["active", "waiting"]),
+      )).groupBy(conversations.assignedTo)
+    ),
+  });
+}
+
+type AgentRows = typeof agentRows extends (...a: never[]) => Reads<infer T> ? T : never;
+
+/** The team from its rows and who is online (the realtime port, not the database). */
+export function team({ people, load }: AgentRows, online: readonly string[], t: Thresholds) {
+  const { agentCapacity } = t;
   const loadOf = new Map(load.map((l) => [l.userId, l]));
   const onlineSet = new Set(online);
-  const team = people
+  const list = people
     .filter((u) => canTakeConversations(effectivePermissions(u.role, u.permissions.filter(isPermission))))
     .map((u) => {
       const l = loadOf.get(u.id);
@@ -165,10 +183,19 @@ export async function agents(s: Services, tenantId: string, t?: Thresholds) {
       };
     });
   return {
-    online: team.filter((a) => a.online).length,
-    total: team.length,
+    online: list.filter((a) => a.online).length,
+    total: list.length,
     capacity_per_agent: agentCapacity,
     unassigned_open: (loadOf.get(null)?.active ?? 0) + (loadOf.get(null)?.waiting ?? 0),
-    agents: team,
+    agents: list,
   };
+}
+
+/** The team on its own: one batch, and the realtime port asked meanwhile. */
+export async function agents(s: Services, tenantId: string, t: Thresholds) {
+  const [rows, online] = await Promise.all([
+    runReads(s.database, agentRows(tenantId)),
+    s.realtime.online(tenantId),
+  ]);
+  return team(rows, online, t);
 }

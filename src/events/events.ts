@@ -1,3 +1,4 @@
+import { afterAnswerTogether } from "../core/after-answer.ts";
 import { uuidv7 } from "../core/ids.ts";
 import type { Services } from "../services.ts";
 
@@ -50,12 +51,25 @@ export interface DomainEvent {
   createdAt: string;
 }
 
-export type EventSubscriber = (event: DomainEvent) => Promise<void> | void;
+/** Gets the events of a unit of work together (one statement for all of them, if it writes). */
+export type EventSubscriber = (events: DomainEvent[]) => Promise<void> | void;
+
+export interface EventInput {
+  type: EventType;
+  tenantId: string;
+  data: Record<string, unknown>;
+}
 
 /**
- * The one place events are produced: each goes to the tenant's realtime room, to the metrics and
- * to every subscriber (outgoing webhooks, flows hook in here). A failing consumer is logged and
- * never fails the action that produced the event.
+ * The one place events are produced. Each goes to the tenant's realtime room and the metrics at
+ * once, and to every subscriber (outgoing webhooks; flows hook in here) after the answer: inside a
+ * request that work waits for the response (src/core/after-answer.ts), so fanning events out
+ * costs the request no round trip, and all events of a request reach a subscriber in one call.
+ * A failing consumer is logged and never fails the action that produced the event.
+ *
+ * The `data` of an event is a snapshot of the resource as the API returns it (the conversation
+ * with its contact, the message with its contact, the contact's view), taken from the statement
+ * that changed it, so receivers need not call back to render it. Shapes: src/events/payloads.ts.
  */
 export class EventBus {
   #subscribers: EventSubscriber[] = [];
@@ -67,30 +81,36 @@ export class EventBus {
   }
 
   async publish(type: EventType, tenantId: string, data: Record<string, unknown>): Promise<DomainEvent> {
-    const event: DomainEvent = {
-      id: uuidv7(),
-      type,
-      tenantId,
-      data,
-      createdAt: this.s.clock.now().toISOString(),
-    };
-    this.s.obs.metrics.eventsPublished.inc({ type });
-    const deliveries = [
-      this.s.realtime.publish({
-        tenantId,
-        channel: channelOf(type),
-        event: type,
-        data,
+    return (await this.publishAll([{ type, tenantId, data }]))[0];
+  }
+
+  async publishAll(inputs: readonly EventInput[]): Promise<DomainEvent[]> {
+    if (inputs.length === 0) return [];
+    const createdAt = this.s.clock.now().toISOString();
+    const events: DomainEvent[] = inputs.map((e) => ({ id: uuidv7(), ...e, createdAt }));
+    const failed = (reason: unknown, type: string) =>
+      this.s.obs.log.error("event consumer failed", { event: type, error: reason });
+    const live = await Promise.allSettled(events.map((event) => {
+      this.s.obs.metrics.eventsPublished.inc({ type: event.type });
+      return this.s.realtime.publish({
+        tenantId: event.tenantId,
+        channel: channelOf(event.type),
+        event: event.type,
+        data: event.data,
         id: event.id,
         createdAt: event.createdAt,
-      }),
-      ...this.#subscribers.map(async (fn) => await fn(event)),
-    ];
-    for (const r of await Promise.allSettled(deliveries)) {
-      if (r.status === "rejected") {
-        this.s.obs.log.error("event consumer failed", { event: type, error: r.reason });
-      }
-    }
-    return event;
+      });
+    }));
+    live.forEach((r, i) => r.status === "rejected" && failed(r.reason, events[i].type));
+    await Promise.all(this.#subscribers.map((fn) =>
+      afterAnswerTogether(fn, events, async (held) => {
+        try {
+          await fn(held);
+        } catch (err) {
+          failed(err, held.map((e) => e.type).join(","));
+        }
+      })
+    ));
+    return events;
   }
 }

@@ -2,6 +2,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { TraceContext } from "../observability/tracing.ts";
 import type { Services } from "../services.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { TenantState } from "../auth/principal-state.ts";
 
 /** What each runtime entry passes as Hono's `env` (never the process environment). */
 export interface AppBindings {
@@ -20,6 +21,11 @@ export interface AppVariables {
   bodyTypes?: readonly string[];
   /** Set by `authenticate` on protected routes. */
   principal?: Principal;
+  /**
+   * The principal's tenant (status, plan, settings) as authentication read it, from the KV
+   * cache: reading the tenant's time zone or thresholds here costs no round trip.
+   */
+  tenant?: TenantState;
 }
 
 export type AppEnv = { Bindings: AppBindings; Variables: AppVariables };

@@ -1,4 +1,5 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { inRequestScope } from "../core/after-answer.ts";
 import type { AppEnv } from "./app-env.ts";
 
 /**
@@ -18,3 +19,12 @@ export function background(c: Context<AppEnv>, work: Promise<unknown>): void {
     // No execution context: the promise still runs; its failure is logged above.
   }
 }
+
+/**
+ * Holds what the rest of the request leaves for after its answer (src/core/after-answer.ts) until
+ * the response is ready, then hands it to `waitUntil`. Authentication opens it for every
+ * protected route; a public route that has such work (login records itself) uses it directly.
+ */
+export const holdAfterAnswer: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await inRequestScope(next, (work) => background(c, work));
+};

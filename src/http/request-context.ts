@@ -1,7 +1,8 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { uuidv7 } from "../core/ids.ts";
-import { continueTrace, formatTraceparent } from "../observability/tracing.ts";
+import type { Logger } from "../observability/logger.ts";
+import { continueTrace, formatTraceparent, newTrace } from "../observability/tracing.ts";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./app-env.ts";
 import { edgeHeaders } from "./edge-headers.ts";
@@ -13,73 +14,108 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
  * Route template for metrics and logs when the route did not name itself (routes made with
  * `defineRoute` do, which is cheaper); unmatched paths collapse into one label.
  */
-function routeLabel(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+function routeLabel(c: Context<AppEnv>): string {
   const p = routePath(c, -1);
   return !p || p === "*" || p === "/*" ? "unmatched" : p;
 }
 
-export function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+export function clientIp(c: Context<AppEnv>): string {
   return c.env?.clientIp ?? "unknown";
 }
 
 /**
+ * The request's logger, made only when something logs through it: most requests log nothing but
+ * their one request line, and a child logger copies its fields on creation.
+ */
+class RequestLogger implements Logger {
+  #child: Logger | undefined;
+  constructor(
+    private readonly root: Logger,
+    private readonly requestId: string,
+    private readonly traceId: string,
+  ) {}
+  #log(): Logger {
+    return this.#child ??= this.root.child({ request_id: this.requestId, trace_id: this.traceId });
+  }
+  debug(msg: string, f?: Record<string, unknown>) {
+    this.#log().debug(msg, f);
+  }
+  info(msg: string, f?: Record<string, unknown>) {
+    this.#log().info(msg, f);
+  }
+  warn(msg: string, f?: Record<string, unknown>) {
+    this.#log().warn(msg, f);
+  }
+  error(msg: string, f?: Record<string, unknown>) {
+    this.#log().error(msg, f);
+  }
+  child(more: Record<string, unknown>): Logger {
+    return this.#log().child(more);
+  }
+}
+
+/**
  * First middleware of the app: gives the request its id, trace and services, and when the
- * response is ready records one log line, the request metrics and a span.
+ * response is ready records one log line, the request metrics and a span. It runs on every
+ * request, so it does the least it can (docs/benchmarks.md, "HTTP stack"): one random draw for
+ * the id (the trace and span ids come from it), the logger made on first use, the span kept flat
+ * and assembled only when the traces are read, the headers from lists computed once.
  */
 export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
   const { obs } = services;
   const headers = edgeHeaders(services.config);
   return async (c, next) => {
     const started = performance.now();
-    const preflight = headers.preflight(c.req.raw);
-    if (preflight) return preflight;
-    const incoming = c.req.header("x-request-id");
-    const ours = incoming && SAFE_REQUEST_ID.test(incoming) ? undefined : uuidv7();
+    const raw = c.req.raw;
+    if (raw.method === "OPTIONS") {
+      const preflight = headers.preflight(raw);
+      if (preflight) return preflight;
+    }
+    const incoming = raw.headers.get("x-request-id");
+    const ours = incoming !== null && SAFE_REQUEST_ID.test(incoming) ? undefined : uuidv7();
     const requestId = ours ?? incoming!;
-    const trace = continueTrace(c.req.header("traceparent"), ours?.replaceAll("-", ""));
+    const traceparent = raw.headers.get("traceparent");
+    const idHex = ours?.replaceAll("-", "");
+    const trace = traceparent !== null || !idHex ? continueTrace(traceparent, idHex) : newTrace(idHex);
     c.set("services", services);
     c.set("requestId", requestId);
     c.set("trace", trace);
-    c.set("log", obs.log.child({ request_id: requestId, trace_id: trace.traceId }));
+    c.set("log", new RequestLogger(obs.log, requestId, trace.traceId));
     try {
       await next();
     } finally {
-      const status = c.res.status;
+      const res = c.res;
+      const status = res.status;
       const seconds = (performance.now() - started) / 1000;
       const route = c.get("route") ?? routeLabel(c);
-      const method = c.req.method;
+      const method = raw.method;
       // A 101 (WebSocket) response has immutable headers.
       if (status !== 101) {
-        const h = c.res.headers;
+        const h = res.headers;
         h.set("X-Request-Id", requestId);
         h.set("traceparent", formatTraceparent(trace));
-        for (const [k, v] of c.req.path === "/docs" ? headers.docs : headers.api) h.set(k, v);
-        const origin = headers.allowOrigin(c.req.header("origin") ?? null);
-        if (origin) h.set("Access-Control-Allow-Origin", origin);
-        if (origin && origin !== "*") h.append("Vary", "Origin");
+        const list = c.req.path === "/docs" ? headers.docs : headers.api;
+        for (let i = 0; i < list.length; i++) h.set(list[i][0], list[i][1]);
+        headers.cors(raw.headers.get("origin"), h);
       }
       obs.metrics.httpRequests.inc({ route, method, status: String(status) });
       obs.metrics.httpDuration.observe({ route, method }, seconds);
       const principal = c.get("principal");
+      const tenantId = principal?.tenantId ?? null;
       const latencyMs = Math.round(seconds * 10_000) / 10;
       obs.spans.record({
-        trace_id: trace.traceId,
-        span_id: trace.spanId,
-        parent_span_id: trace.parentSpanId ?? null,
-        name: `${method} ${route}`,
-        kind: "server",
-        start_ms: Date.now() - seconds * 1000,
-        duration_ms: latencyMs,
-        status: status >= 500 ? "error" : "ok",
-        attributes: {
-          "http.request.method": method,
-          "http.route": route,
-          "http.response.status_code": status,
-          "request.id": requestId,
-          ...(principal?.tenantId ? { "tenant.id": principal.tenantId } : {}),
-        },
+        traceId: trace.traceId,
+        spanId: trace.spanId,
+        parentSpanId: trace.parentSpanId ?? null,
+        method,
+        route,
+        status,
+        requestId,
+        tenantId,
+        startMs: Date.now() - latencyMs,
+        durationMs: latencyMs,
       });
-      const fields = {
+      const fields: Record<string, unknown> = {
         service: "http",
         request_id: requestId,
         trace_id: trace.traceId,
@@ -89,10 +125,10 @@ export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
         status,
         latency_ms: latencyMs,
         ip: clientIp(c),
-        ...(principal?.tenantId ? { tenant_id: principal.tenantId } : {}),
-        ...(principal?.kind === "user" ? { user_id: principal.userId } : {}),
-        ...(principal?.kind === "api_key" ? { api_key_id: principal.keyId } : {}),
       };
+      if (tenantId) fields.tenant_id = tenantId;
+      if (principal?.kind === "user") fields.user_id = principal.userId;
+      else if (principal?.kind === "api_key") fields.api_key_id = principal.keyId;
       if (status >= 500) obs.log.error("request", fields);
       else obs.log.info("request", fields);
     }

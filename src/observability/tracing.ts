@@ -42,6 +42,15 @@ export function continueTrace(header: string | undefined | null, newTraceId?: st
   return { traceId: newTraceId ?? randomHex(16), spanId: randomHex(8), sampled: true };
 }
 
+/**
+ * A new trace for a request that brought none: its id is the request's UUIDv7 in hex (so a log
+ * line's request id and its trace id are one number) and the span id its last 16 digits, random
+ * bits already drawn: no second draw per request.
+ */
+export function newTrace(requestIdHex: string): TraceContext {
+  return { traceId: requestIdHex, spanId: requestIdHex.slice(16), sampled: true };
+}
+
 export function childOf(parent: TraceContext): TraceContext {
   return {
     traceId: parent.traceId,
@@ -55,8 +64,42 @@ export function formatTraceparent(t: TraceContext): string {
   return `00-${t.traceId}-${t.spanId}-${t.sampled ? "01" : "00"}`;
 }
 
-/** A span as recorded; `start_ms` is formatted only when read, recording is on every request. */
-export type SpanRecord = Omit<Span, "start_time"> & { start_ms: number };
+/**
+ * A server span as recorded on every request: flat, the attributes and the start time are
+ * assembled only when someone reads the traces.
+ */
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  method: string;
+  route: string;
+  status: number;
+  requestId: string;
+  tenantId: string | null;
+  startMs: number;
+  durationMs: number;
+}
+
+function spanOf(r: SpanRecord): Span {
+  return {
+    trace_id: r.traceId,
+    span_id: r.spanId,
+    parent_span_id: r.parentSpanId,
+    name: `${r.method} ${r.route}`,
+    kind: "server",
+    start_time: new Date(r.startMs).toISOString(),
+    duration_ms: r.durationMs,
+    status: r.status >= 500 ? "error" : "ok",
+    attributes: {
+      "http.request.method": r.method,
+      "http.route": r.route,
+      "http.response.status_code": r.status,
+      "request.id": r.requestId,
+      ...(r.tenantId ? { "tenant.id": r.tenantId } : {}),
+    },
+  };
+}
 
 /** Recent spans, bounded in memory. */
 export class SpanStore {
@@ -73,11 +116,12 @@ export class SpanStore {
     filter: { traceId?: string; minDurationMs?: number; status?: "ok" | "error"; limit: number },
   ): Span[] {
     const out: Span[] = [];
-    for (const { start_ms, ...s } of this.recent.newest()) {
+    for (const r of this.recent.newest()) {
+      const s = spanOf(r);
       if (filter.traceId && s.trace_id !== filter.traceId) continue;
       if (filter.minDurationMs !== undefined && s.duration_ms < filter.minDurationMs) continue;
       if (filter.status && s.status !== filter.status) continue;
-      out.push({ ...s, start_time: new Date(start_ms).toISOString() });
+      out.push(s);
       if (out.length >= filter.limit) break;
     }
     return out;

@@ -52,7 +52,9 @@ export function assembleServices(
     now: () => clock.now(),
     ...opts.runner,
   });
-  const jobs = config.qstash ? new QStashJobQueue(config.qstash, config.publicBaseUrl, jobRegistry) : runner!;
+  const jobs = config.qstash
+    ? new QStashJobQueue(config.qstash, config.publicBaseUrl, jobRegistry, database)
+    : runner!;
   const mailer = new OutboxMailer(database, obs.log, { devMailbox: opts.devMailbox });
   const events = new EventBus({ realtime: opts.realtime, obs, clock });
   return {

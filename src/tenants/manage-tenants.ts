@@ -7,7 +7,7 @@ import { uuidv7 } from "../core/ids.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { PageParams } from "../http/pagination.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
-import { containsPattern, countRows } from "../platform/db/query-helpers.ts";
+import { containsPattern, countRows, pageAndTotal } from "../platform/db/query-helpers.ts";
 import type { Services } from "../services.ts";
 import { createUser } from "../users/manage-users.ts";
 import { type PlanCode, plans } from "./plans.ts";
@@ -56,11 +56,14 @@ export async function listTenants(
     filters.push(or(ilike(tenants.name, like), ilike(tenants.slug, like), ilike(tenants.domain, like))!);
   }
   const where = and(...filters);
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(tenants).where(where).orderBy(desc(tenants.createdAt))
-      .limit(q.limit).offset((q.page - 1) * q.limit),
-    countRows(s.database.db, tenants, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      db.select().from(tenants).where(where).orderBy(desc(tenants.createdAt))
+        .limit(q.limit).offset((q.page - 1) * q.limit),
+    tenants,
+    where,
+  );
   return { rows: rows.map((r) => tenantView(r)), total };
 }
 
@@ -163,6 +166,8 @@ export async function updateTenant(
     if (isUniqueViolation(err)) return fail("conflict", "Another tenant already uses this domain");
     throw err;
   }
+  // Authentication caches the settings (time zone, thresholds) with the tenant's state.
+  await forgetTenant(s.kv, id);
   return getTenant(s, p, id);
 }
 

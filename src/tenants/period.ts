@@ -1,6 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { eq, sql } from "drizzle-orm";
-import { tenants } from "../../db/schema/index.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Services } from "../services.ts";
 import { isTimeZone } from "./tenant-settings.ts";
@@ -36,39 +34,36 @@ export const PeriodQuerySchema = z.object({
   to: DateOrInstant.optional().openapi({ example: "2026-11-26" }),
 });
 
-/** The tenant's IANA zone (settings), São Paulo when it never chose one. */
-export async function tenantTimeZone(s: Services, tenantId: string): Promise<string> {
-  const [t] = await s.database.db.select({ settings: tenants.settings }).from(tenants).where(
-    eq(tenants.id, tenantId),
-  );
-  const tz = (t?.settings as { timezone?: string } | undefined)?.timezone;
-  return tz && isTimeZone(tz) ? tz : "America/Sao_Paulo";
+/** The tenant's IANA zone from its settings, São Paulo when it never chose one. */
+export function timeZoneOf(settings: Record<string, unknown> | null | undefined): string {
+  const tz = settings?.timezone;
+  return typeof tz === "string" && isTimeZone(tz) ? tz : "America/Sao_Paulo";
 }
 
 const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v);
 
 /**
  * The instants a period covers, its days taken in the tenant's zone (a day with a daylight-saving
- * change is 23 or 25 hours long; PostgreSQL's zone rules decide, not arithmetic on offsets).
+ * change is 23 or 25 hours long). Computed here with the runtime's zone rules rather than asked of
+ * PostgreSQL: a report is then one batch of statements, not a round trip to learn its bounds
+ * first (src/platform/db/round-trips.ts). tests/tenants/period_test.ts holds it to PostgreSQL's
+ * answers.
  */
-export async function resolvePeriod(s: Services, tenantId: string, q: PeriodQuery): Promise<Result<Period>> {
-  const tz = await tenantTimeZone(s, tenantId);
-  const now = s.clock.now().toISOString();
+export function resolvePeriod(
+  s: Pick<Services, "clock">,
+  settings: Record<string, unknown> | null | undefined,
+  q: PeriodQuery,
+): Result<Period> {
+  const tz = timeZoneOf(settings);
+  const now = s.clock.now();
   if (q.from || q.to) {
     if (!q.from || !q.to) {
       return fail("validation_failed", "Give both `from` and `to`, or a `period`", {
         errors: [{ path: q.from ? "query.to" : "query.from", message: "Required with the other" }],
       });
     }
-    const start = isDate(q.from)
-      ? sql`(${q.from}::date::timestamp at time zone ${tz})`
-      : sql`${q.from}::timestamptz`;
-    const end = isDate(q.to)
-      ? sql`((${q.to}::date + 1)::timestamp at time zone ${tz})`
-      : sql`${q.to}::timestamptz`;
-    const [b] = await s.database.rows<{ s: string; e: string }>(sql`select ${start} as s, ${end} as e`);
-    const from = new Date(b.s);
-    const to = new Date(b.e);
+    const from = isDate(q.from) ? localDayStart(tz, q.from, 0) : new Date(q.from);
+    const to = isDate(q.to) ? localDayStart(tz, q.to, 1) : new Date(q.to);
     if (!(from < to)) {
       return fail("validation_failed", "`from` must come before `to`", {
         errors: [{ path: "query.to", message: "Before from" }],
@@ -82,9 +77,61 @@ export async function resolvePeriod(s: Services, tenantId: string, q: PeriodQuer
     return ok({ name: "custom", timeZone: tz, from, to });
   }
   const name = q.period ?? "today";
-  const unit = name === "week" ? "week" : name === "month" ? "month" : "day";
-  const [b] = await s.database.rows<{ s: string }>(
-    sql`select date_trunc(${unit}, ${now}::timestamptz at time zone ${tz}) at time zone ${tz} as s`,
-  );
-  return ok({ name, timeZone: tz, from: new Date(b.s), to: new Date(now) });
+  const [y, m, d] = wallClock(tz, now.getTime());
+  let day = `${y}-${pad(m)}-${pad(d)}`;
+  if (name === "month") day = `${y}-${pad(m)}-01`;
+  // `date_trunc('week')`: weeks start on Monday.
+  const back = name === "week" ? (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7 : 0;
+  return ok({ name, timeZone: tz, from: localDayStart(tz, day, -back), to: now });
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** Year, month, day, hour, minute, second on the wall clocks of `tz` at `ms`. */
+function wallClock(tz: string, ms: number): number[] {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(tz, f);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of f.formatToParts(new Date(ms))) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  return [parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second];
+}
+
+/** How far the zone's wall clock is ahead of UTC at `ms`. */
+function offsetAt(tz: string, ms: number): number {
+  const [y, mo, d, h, mi, sec] = wallClock(tz, ms);
+  return Date.UTC(y, mo - 1, d, h, mi, sec) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * Midnight starting the local day `date` + `addDays` in `tz`, as PostgreSQL's
+ * `timestamp at time zone` reads it: a wall time that happens twice (clocks turned back) is taken
+ * in standard time, the later instant; one that never happens (clocks turned forward over
+ * midnight) as if standard time still held, which is the moment the day begins.
+ */
+function localDayStart(tz: string, date: string, addDays: number): Date {
+  const [y, m, d] = date.split("-").map(Number);
+  const wall = Date.UTC(y, m - 1, d + addDays);
+  // The zone's offsets on either side of that wall time; they differ only around a change.
+  const before = offsetAt(tz, wall - 86_400_000);
+  const after = offsetAt(tz, wall + 86_400_000);
+  const candidates = [...new Set([before, after])].map((o) => wall - o);
+  const exact = candidates.filter((t) => {
+    const [cy, cm, cd, ch, cmi] = wallClock(tz, t);
+    return Date.UTC(cy, cm - 1, cd, ch, cmi) === wall;
+  });
+  if (exact.length > 0) return new Date(Math.max(...exact));
+  return new Date(wall - Math.min(before, after));
 }

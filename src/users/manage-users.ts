@@ -11,6 +11,7 @@ import type { Principal } from "../auth/principal.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { isUniqueViolation } from "../platform/db/errors.ts";
+import { mapRead, readQuery, runReads } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import { limitsOf } from "../tenants/plans.ts";
 import { canAssign, canManage } from "./user-rank.ts";
@@ -19,11 +20,20 @@ import { type UserView, userView } from "./user-view.ts";
 
 type UserRow = typeof users.$inferSelect;
 
-export async function findUser(s: Services, p: Principal, id: string) {
-  const [row] = await s.database.db.select({ user: users, tenant: tenants }).from(users)
-    .leftJoin(tenants, eq(tenants.id, users.tenantId))
-    .where(and(eq(users.id, id), usersOf(p)));
-  return row;
+/** A user the caller may see, with their tenant, as a read to batch with what is shown with it. */
+export function userRead(p: Principal, id: string) {
+  return mapRead(
+    readQuery((db) =>
+      db.select({ user: users, tenant: tenants }).from(users)
+        .leftJoin(tenants, eq(tenants.id, users.tenantId))
+        .where(and(eq(users.id, id), usersOf(p)))
+    ),
+    ([row]) => row,
+  );
+}
+
+export function findUser(s: Services, p: Principal, id: string) {
+  return runReads(s.database, userRead(p, id));
 }
 
 const notFound = () => fail<never>("not_found", "User not found");

@@ -117,31 +117,44 @@ export async function postEvent(
 }
 
 /**
- * An event becomes one delivery per endpoint that wants it, stored before its job is queued, so
- * an event that reached the table is never lost: if queueing fails the sweep queues it later.
+ * Each event becomes one delivery per endpoint that wants it, stored in the same unit of work as
+ * the jobs that will send them (one round trip for all the events of a request, none when no
+ * endpoint wants them), so an event that reached the table is never lost: if queueing fails the
+ * sweep queues it later.
  */
-export async function fanOut(s: Services, event: DomainEvent): Promise<void> {
-  if (!deliverable(event.type)) return;
-  const endpoints = (await activeEndpoints(s, event.tenantId)).filter((e) => wants(e.events, event.type));
-  if (endpoints.length === 0) return;
-  const now = s.clock.now();
-  const payload = webhookBody(event);
-  const created = await s.database.db.insert(webhookDeliveries).values(endpoints.map((e) => ({
-    id: uuidv7(),
-    tenantId: event.tenantId,
-    webhookId: e.id,
-    eventId: event.id,
-    eventType: event.type,
-    payload,
-    status: "pending" as const,
-    attempts: 0,
-    nextAttemptAt: now,
-    createdAt: now,
-    updatedAt: now,
-  }))).onConflictDoNothing().returning({ id: webhookDeliveries.id });
-  for (const d of created) {
-    await s.jobs.enqueue("webhooks.deliver", { delivery_id: d.id }, { dedupeId: `webhook:${d.id}:0` });
+export async function fanOut(s: Services, events: DomainEvent[]): Promise<void> {
+  const wanted = events.filter((e) => deliverable(e.type));
+  if (wanted.length === 0) return;
+  const endpointsOf = new Map<string, Awaited<ReturnType<typeof activeEndpoints>>>();
+  for (const tenantId of new Set(wanted.map((e) => e.tenantId))) {
+    endpointsOf.set(tenantId, await activeEndpoints(s, tenantId));
   }
+  const now = s.clock.now();
+  const rows = wanted.flatMap((event) => {
+    const payload = webhookBody(event);
+    return endpointsOf.get(event.tenantId)!.filter((e) => wants(e.events, event.type)).map((e) => ({
+      id: uuidv7(),
+      tenantId: event.tenantId,
+      webhookId: e.id,
+      eventId: event.id,
+      eventType: event.type,
+      payload,
+      status: "pending" as const,
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    }));
+  });
+  if (rows.length === 0) return;
+  await s.jobs.enqueueMany(
+    rows.map((d) => ({
+      name: "webhooks.deliver",
+      payload: { delivery_id: d.id },
+      opts: { dedupeId: `webhook:${d.id}:0` },
+    })),
+    { with: (db) => [db.insert(webhookDeliveries).values(rows).onConflictDoNothing()] },
+  );
 }
 
 /**
@@ -297,7 +310,7 @@ const subscribed = new WeakSet<object>();
 export function registerWebhookDelivery(s: Services): void {
   if (!subscribed.has(s.events)) {
     subscribed.add(s.events);
-    s.events.subscribe((event) => fanOut(s, event));
+    s.events.subscribe((events) => fanOut(s, events));
   }
   s.jobRegistry.register("webhooks.deliver", z.object({ delivery_id: z.uuid() }), async ({ delivery_id }) => {
     await attemptDelivery(s, delivery_id);

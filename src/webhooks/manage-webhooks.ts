@@ -8,7 +8,8 @@ import { fail, ok, type Result } from "../core/result.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
 import { resultRows } from "../platform/db/database.ts";
 import { insertWhere } from "../platform/db/insert-where.ts";
-import { countRows } from "../platform/db/query-helpers.ts";
+import { pageAndTotal } from "../platform/db/query-helpers.ts";
+import { mapRead, readQuery, type Reads, runReads } from "../platform/db/reads.ts";
 import { outboundUrlProblem } from "../platform/http/outbound-url.ts";
 import type { Services } from "../services.ts";
 import { forgetEndpoints } from "./endpoint-cache.ts";
@@ -43,18 +44,29 @@ export type EndpointView = ReturnType<typeof endpointView>;
 const live = (p: Principal) =>
   and(eq(webhookEndpoints.tenantId, p.tenantId!), isNull(webhookEndpoints.deletedAt))!;
 
-export async function findEndpoint(s: Services, p: Principal, id: string): Promise<EndpointRow | undefined> {
-  const [row] = await s.database.db.select().from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.id, id), live(p))).limit(1);
-  return row;
+/** The caller's endpoint, as a read to batch with what is shown with it. */
+export function endpointRead(p: Principal, id: string): Reads<EndpointRow | undefined> {
+  return mapRead(
+    readQuery((db) =>
+      db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.id, id), live(p))).limit(1)
+    ),
+    ([row]) => row,
+  );
+}
+
+export function findEndpoint(s: Services, p: Principal, id: string): Promise<EndpointRow | undefined> {
+  return runReads(s.database, endpointRead(p, id));
 }
 
 export async function listEndpoints(s: Services, p: Principal, q: PageParams) {
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(webhookEndpoints).where(live(p))
-      .orderBy(desc(webhookEndpoints.createdAt)).limit(q.limit).offset(offsetOf(q)),
-    countRows(s.database.db, webhookEndpoints, live(p)),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      db.select().from(webhookEndpoints).where(live(p))
+        .orderBy(desc(webhookEndpoints.createdAt)).limit(q.limit).offset(offsetOf(q)),
+    webhookEndpoints,
+    live(p),
+  );
   return { data: rows.map(endpointView), total };
 }
 

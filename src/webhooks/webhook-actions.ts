@@ -7,10 +7,11 @@ import { fail, ok, type Result } from "../core/result.ts";
 import { offsetOf, type PageParams } from "../http/pagination.ts";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../platform/db/database.ts";
-import { countRows } from "../platform/db/query-helpers.ts";
+import { countOf } from "../platform/db/query-helpers.ts";
+import { allReads, readQuery, runReads } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import { type AttemptResult, postEvent, webhookBody } from "./deliver-webhooks.ts";
-import { type EndpointRow, findEndpoint } from "./manage-webhooks.ts";
+import { endpointRead, type EndpointRow, findEndpoint } from "./manage-webhooks.ts";
 import { PING_EVENT } from "./webhook-events.ts";
 
 type AttemptRow = typeof webhookAttempts.$inferSelect;
@@ -34,23 +35,35 @@ export function attemptView(a: AttemptRow) {
 
 export type AttemptView = ReturnType<typeof attemptView>;
 
-/** Every attempt of an endpoint, newest first, by event or outcome. */
+/**
+ * Every attempt of the caller's endpoint `id`, newest first, by event or outcome: the endpoint, the
+ * page and its total in one batch (`endpoint` undefined: not the caller's).
+ */
 export async function endpointLog(
   s: Services,
-  endpoint: EndpointRow,
+  p: Principal,
+  id: string,
   q: PageParams & { event_id?: string; outcome?: AttemptRow["outcome"]; event_type?: string },
 ) {
-  const filters: SQL[] = [eq(webhookAttempts.webhookId, endpoint.id)];
+  const filters: SQL[] = [eq(webhookAttempts.webhookId, id), eq(webhookAttempts.tenantId, p.tenantId!)];
   if (q.event_id) filters.push(eq(webhookAttempts.eventId, q.event_id));
   if (q.outcome) filters.push(eq(webhookAttempts.outcome, q.outcome));
   if (q.event_type) filters.push(eq(webhookAttempts.eventType, q.event_type));
   const where = and(...filters);
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(webhookAttempts).where(where)
-      .orderBy(desc(webhookAttempts.createdAt), desc(webhookAttempts.id)).limit(q.limit).offset(offsetOf(q)),
-    countRows(s.database.db, webhookAttempts, where),
-  ]);
-  return { data: rows.map(attemptView), total };
+  const r = await runReads(
+    s.database,
+    allReads({
+      endpoint: endpointRead(p, id),
+      rows: readQuery((db) =>
+        db.select().from(webhookAttempts).where(where)
+          .orderBy(desc(webhookAttempts.createdAt), desc(webhookAttempts.id)).limit(q.limit).offset(
+            offsetOf(q),
+          )
+      ),
+      total: readQuery((db) => countOf(db, webhookAttempts, where)),
+    }),
+  );
+  return { endpoint: r.endpoint, data: r.rows.map(attemptView), total: r.total[0].n };
 }
 
 async function record(

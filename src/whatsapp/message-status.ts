@@ -1,6 +1,11 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
-import { messageEvents, messages } from "../../db/schema/index.ts";
+import { contacts, messageEvents, messages } from "../../db/schema/index.ts";
+import { contactSummary } from "../contacts/contact-view.ts";
+import type { EventInput } from "../events/events.ts";
+import { messageEvent } from "../events/payloads.ts";
 import { uuidv7 } from "../core/ids.ts";
+import type { Db } from "../platform/db/database.ts";
+import { readQuery } from "../platform/db/reads.ts";
 import type { Services } from "../services.ts";
 import type { InboundStatus, StatusName } from "./inbound/normalized.ts";
 import type { ConfigRow } from "./providers/provider.ts";
@@ -15,15 +20,13 @@ const RANK: Record<string, number> = { pending: 0, sent: 1, failed: 1.5, deliver
 const rankSql = sql`case ${messages.status} when 'pending' then 0 when 'sent' then 1 when 'failed' then 1.5
   when 'delivered' then 2 when 'read' then 3 else 99 end`;
 
-/** Moves the message to `status` if that is forward; answers whether it moved. */
-export async function advanceStatus(
-  s: Services,
-  messageId: string,
-  st: { status: StatusName; timestamp: Date; error?: InboundStatus["error"] },
-): Promise<typeof messages.$inferSelect | undefined> {
+type Advance = { status: StatusName; timestamp: Date; error?: InboundStatus["error"] };
+
+/** The columns a status moves, each time kept from its first report. */
+function advanceSet(st: Advance) {
   const at = st.timestamp;
   const reached = (from: StatusName) => RANK[st.status] >= RANK[from] && st.status !== "failed";
-  const [row] = await s.database.db.update(messages).set({
+  return {
     status: st.status,
     ...(reached("sent")
       ? { sentAt: sql`coalesce(${messages.sentAt}, ${at.toISOString()}::timestamptz)` }
@@ -42,59 +45,103 @@ export async function advanceStatus(
         errorDetail: st.error?.detail ?? null,
       }
       : {}),
-  }).where(and(eq(messages.id, messageId), sql`${rankSql} < ${RANK[st.status]}`)).returning();
+  };
+}
+
+/** Only forward: the message's rank must be below the status's. */
+const isForward = (st: Advance) => sql`${rankSql} < ${RANK[st.status]}`;
+
+/** Moves the message to `status` if that is forward; answers the message if it moved. */
+export async function advanceStatus(
+  s: Services,
+  messageId: string,
+  st: Advance,
+): Promise<typeof messages.$inferSelect | undefined> {
+  const [row] = await s.database.db.update(messages).set(advanceSet(st))
+    .where(and(eq(messages.id, messageId), isForward(st))).returning();
   return row;
 }
 
-export interface StatusOutcome {
-  messageId: string | null;
-  moved?: typeof messages.$inferSelect;
+/**
+ * One reported status as statements for the webhook's write batch: recorded in the message's
+ * timeline (once per status: a redelivery changes nothing) and the message advanced, in one
+ * statement; then the message's contact, for the event's snapshot. A status for a message whose
+ * send has not stored its provider id yet waits in the timeline without a message;
+ * `attachEarlyStatuses` applies it when the id is known. Decodes to the event, if it moved.
+ */
+export function statusWrite(config: ConfigRow, st: InboundStatus) {
+  const target = and(eq(messages.configId, config.id), eq(messages.providerMessageId, st.providerMessageId));
+  return {
+    statements(db: Db) {
+      const found = db.$with("found").as(db.select({ id: messages.id }).from(messages).where(target));
+      const logged = db.$with("logged").as(
+        db.insert(messageEvents).values({
+          id: uuidv7(),
+          tenantId: config.tenantId,
+          configId: config.id,
+          messageId: sql`(select id from found)`,
+          providerMessageId: st.providerMessageId,
+          status: st.status,
+          errorCode: st.error?.code ?? null,
+          errorTitle: st.error?.title ?? null,
+          detail: { ...st.detail, ...(st.error?.detail ? { error_detail: st.error.detail } : {}) },
+          occurredAt: st.timestamp,
+        }).onConflictDoNothing().returning({ id: messageEvents.id }),
+      );
+      return [
+        db.with(found, logged).update(messages).set(advanceSet(st)).where(and(
+          sql`${messages.id} = (select id from found)`,
+          sql`exists (select 1 from logged)`,
+          isForward(st),
+        )).returning(),
+        db.select().from(contacts).where(
+          sql`${contacts.id} = (select ${messages.contactId} from ${messages} where ${target})`,
+        ),
+      ];
+    },
+    decode([moved, contact]: unknown[]): EventInput[] {
+      const [m] = moved as (typeof messages.$inferSelect)[];
+      const [c] = contact as (typeof contacts.$inferSelect)[];
+      if (!m || !c) return [];
+      return [{
+        type: STATUS_EVENTS[st.status],
+        tenantId: config.tenantId,
+        data: messageEvent(m, contactSummary(c)),
+      }];
+    },
+  };
 }
+
+const STATUS_EVENTS = {
+  sent: "message.sent",
+  delivered: "message.delivered",
+  read: "message.read",
+  failed: "message.failed",
+} as const;
 
 /**
- * Records one reported status in the message's timeline (once per status) and advances the
- * message. A status for a message whose send has not stored its provider id yet waits in the
- * timeline without a message; `attachEarlyStatuses` applies it when the id is known.
+ * Attaches the statuses that arrived before a send stored its provider id, as a statement for the
+ * batch that stores it; `applyEarlyStatuses` then moves the message on with what it returned.
  */
-export async function recordStatus(
-  s: Services,
-  config: ConfigRow,
-  st: InboundStatus,
-): Promise<StatusOutcome | null> {
-  const { db } = s.database;
-  const [message] = await db.select({ id: messages.id }).from(messages)
-    .where(and(eq(messages.configId, config.id), eq(messages.providerMessageId, st.providerMessageId)));
-  const inserted = await db.insert(messageEvents).values({
-    id: uuidv7(),
-    tenantId: config.tenantId,
-    configId: config.id,
-    messageId: message?.id ?? null,
-    providerMessageId: st.providerMessageId,
-    status: st.status,
-    errorCode: st.error?.code ?? null,
-    errorTitle: st.error?.title ?? null,
-    detail: { ...st.detail, ...(st.error?.detail ? { error_detail: st.error.detail } : {}) },
-    occurredAt: st.timestamp,
-  }).onConflictDoNothing().returning({ id: messageEvents.id });
-  if (inserted.length === 0) return null; // a redelivered status
-  if (!message) return { messageId: null };
-  return { messageId: message.id, moved: await advanceStatus(s, message.id, st) };
-}
-
-/** Applies the statuses that arrived before a send stored its provider id. */
-export async function attachEarlyStatuses(
-  s: Services,
+export const attachEarlyStatuses = (
+  db: Db,
   config: ConfigRow,
   providerMessageId: string,
   messageId: string,
-): Promise<typeof messages.$inferSelect | undefined> {
-  const { db } = s.database;
-  const early = await db.update(messageEvents).set({ messageId })
+) =>
+  db.update(messageEvents).set({ messageId })
     .where(and(
       eq(messageEvents.configId, config.id),
       eq(messageEvents.providerMessageId, providerMessageId),
       isNull(messageEvents.messageId),
     )).returning();
+
+/** The message after the early statuses, oldest first (none, almost always: no round trip). */
+export async function applyEarlyStatuses(
+  s: Services,
+  messageId: string,
+  early: (typeof messageEvents.$inferSelect)[],
+): Promise<typeof messages.$inferSelect | undefined> {
   let last: typeof messages.$inferSelect | undefined;
   for (const e of early.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())) {
     last = await advanceStatus(s, messageId, {
@@ -106,8 +153,11 @@ export async function attachEarlyStatuses(
   return last;
 }
 
-/** The timeline of a message: every status reported, oldest first. */
-export async function statusTimeline(s: Services, messageId: string) {
-  return await s.database.db.select().from(messageEvents).where(eq(messageEvents.messageId, messageId))
-    .orderBy(asc(messageEvents.occurredAt), asc(messageEvents.createdAt));
+/** The timeline of a message: every status reported, oldest first (a read to batch). */
+export function statusTimelineRead(tenantId: string, messageId: string) {
+  return readQuery((db) =>
+    db.select().from(messageEvents)
+      .where(and(eq(messageEvents.messageId, messageId), eq(messageEvents.tenantId, tenantId)))
+      .orderBy(asc(messageEvents.occurredAt), asc(messageEvents.createdAt))
+  );
 }

@@ -14,8 +14,15 @@ export interface WebhookNumber {
 
 export const numbersByRoute = new TtlCache<WebhookNumber[]>(30_000);
 export const numbersById = new TtlCache<ConfigRow>(30_000);
+/**
+ * A tenant's live numbers, default first: which number a send goes through, and its per-second
+ * limit, known before the send's one batch (which reads the row again and sends only through a
+ * number still live and active: a stale entry can pick a number, never bypass a deactivation).
+ */
+export const numbersByTenant = new TtlCache<ConfigRow[]>(30_000);
 
 export function forgetNumbers(): void {
   numbersByRoute.clear();
   numbersById.clear();
+  numbersByTenant.clear();
 }

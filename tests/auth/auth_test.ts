@@ -80,6 +80,7 @@ Deno.test("auth: register, login, me", async (t) => {
       assert.equal(b.expires_in, 900);
       assert.match(b.refresh_token, /^rt_/);
       assert.equal(b.user.id, owner.userId);
+      await ctx.settle(); // the sign-in is recorded after the answer
       const logins = await ctx.services.database.db.select().from(auditLog)
         .where(and(eq(auditLog.action, "auth.login"), eq(auditLog.actorId, owner.userId)));
       assert.equal(logins.length, 1);

@@ -36,7 +36,7 @@ type Invoice = {
 Deno.test("sandbox ISP through the ERP routes", async (t) => {
   const ctx = await createTestContext();
   const events: DomainEvent[] = [];
-  ctx.services.events.subscribe((e) => void events.push(e));
+  ctx.services.events.subscribe((e) => void events.push(...e));
   try {
     const owner = await registerTenant(ctx, { tenantName: "Provedor A" });
     await setPlan(ctx, owner.tenantId, "enterprise");

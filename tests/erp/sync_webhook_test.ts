@@ -32,7 +32,7 @@ type Sync = {
 Deno.test("sandbox: sync into contacts, webhook events, settings, logs, metrics, disconnect", async (t) => {
   const ctx = await createTestContext();
   const events: DomainEvent[] = [];
-  ctx.services.events.subscribe((e) => void events.push(e));
+  ctx.services.events.subscribe((e) => void events.push(...e));
   try {
     const owner = await registerTenant(ctx);
     await setPlan(ctx, owner.tenantId, "enterprise");

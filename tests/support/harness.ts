@@ -128,12 +128,25 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
     passThroughOnException: () => {},
     props: {},
   };
+  const settle = async () => {
+    while (pending.length) await Promise.allSettled(pending.splice(0));
+  };
+  // What requests left for after their answer (events fanned out to webhooks, which queues their
+  // jobs) has run by the time a test asks the runner for the jobs due: as it would have in production.
+  const runner = services.runner;
+  if (runner) {
+    const drain = runner.drain.bind(runner);
+    runner.drain = async (opts) => (await settle(), drain(opts));
+  }
   return {
     app,
     services,
     clock,
     realtime,
-    request(path, init = {}) {
+    async request(path, init = {}) {
+      // What earlier requests left for after their answer has run, as it would have by the
+      // time a client's next request arrives.
+      await settle();
       const { json, token, ip, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (json !== undefined) {
@@ -141,13 +154,9 @@ export async function createTestContext(opts: TestOptions = {}): Promise<TestCon
         rest.body = JSON.stringify(json);
       }
       if (token) headers.set("authorization", `Bearer ${token}`);
-      return Promise.resolve(
-        app.request(path, { ...rest, headers }, { clientIp: ip ?? "203.0.113.10" }, executionCtx),
-      );
+      return await app.request(path, { ...rest, headers }, { clientIp: ip ?? "203.0.113.10" }, executionCtx);
     },
-    async settle() {
-      while (pending.length) await Promise.allSettled(pending.splice(0));
-    },
+    settle,
     listen() {
       return new Promise((resolve) => {
         const server = Deno.serve(

@@ -35,6 +35,11 @@ export interface NeonHttpStandInOptions {
    * password endpoint: the connection string must hold a password and `Authorization` is refused.
    */
   token?: string;
+  /**
+   * Answers every request this many milliseconds late: the network between an edge location and
+   * the database region, for the edge-latency benchmark. Concurrent requests wait side by side.
+   */
+  delayMs?: number;
 }
 
 export interface RecordedRequest {
@@ -42,6 +47,11 @@ export interface RecordedRequest {
   body: unknown;
   /** Request headers, names lower-cased. */
   headers: Record<string, string>;
+  /**
+   * Milliseconds the backend spent on it (parsing and running the SQL), without `delayMs`: what
+   * the database itself costs, apart from the network.
+   */
+  backendMs?: number;
 }
 
 export interface NeonHttpStandIn {
@@ -76,8 +86,18 @@ export function startNeonHttpStandIn(
   async function handle(req: Request): Promise<Response> {
     const text = await req.text();
     const headers = Object.fromEntries(req.headers);
-    requests.push({ body: parseJsonOr(text), headers });
+    const recorded: RecordedRequest = { body: parseJsonOr(text), headers };
+    requests.push(recorded);
+    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+    const started = performance.now();
+    try {
+      return await answer(req, text);
+    } finally {
+      recorded.backendMs = performance.now() - started;
+    }
+  }
 
+  async function answer(req: Request, text: string): Promise<Response> {
     const path = new URL(req.url).pathname;
     if (path === "/sql" && req.method === "OPTIONS") return corsPreflight();
     // Neon answers anything but POST /sql this way, with a bare JSON string as the body.

@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { atomicList } from "../../src/platform/db/database.ts";
+import type { JobQueue } from "../../src/platform/jobs/jobs.ts";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { jobs, webhookDeliveries } from "../../db/schema/index.ts";
@@ -467,13 +469,18 @@ Deno.test("webhooks: test, retry of an event, a lost job swept, and other tenant
     await t.step("a delivery whose job was lost is queued again by the sweep", async () => {
       const before = receiver.received.length;
       await ctx.services.database.db.delete(jobs).where(eq(jobs.name, "webhooks.deliver"));
-      const realEnqueue = ctx.services.jobs.enqueue.bind(ctx.services.jobs);
-      // Queueing fails (QStash down) when the event happens…
-      (ctx.services.jobs as { enqueue: typeof realEnqueue }).enqueue = (name, ...rest) =>
-        name === "webhooks.deliver" ? Promise.reject(new Error("queue down")) : realEnqueue(name, ...rest);
+      const jobsPort = ctx.services.jobs as { enqueueMany: JobQueue["enqueueMany"] };
+      const realEnqueueMany = jobsPort.enqueueMany.bind(ctx.services.jobs);
+      // Queueing fails when the event happens, as QStash down would: the deliveries are
+      // committed, publishing their jobs fails…
+      jobsPort.enqueueMany = async (specs, opts) => {
+        if (!specs.some((j) => j.name === "webhooks.deliver")) return await realEnqueueMany(specs, opts);
+        if (opts?.with) await atomicList(ctx.services.database, opts.with);
+        throw new Error("queue down");
+      };
       await customerWrites(ctx, owner.token, number.id, customerPhone(), "Fila fora do ar");
       await ctx.settle();
-      (ctx.services.jobs as { enqueue: typeof realEnqueue }).enqueue = realEnqueue;
+      jobsPort.enqueueMany = realEnqueueMany;
       await ctx.services.runner!.drain();
       assert.equal(receiver.received.length, before, "not sent yet");
       // …and the sweep, a few minutes later, finds the delivery and queues it.

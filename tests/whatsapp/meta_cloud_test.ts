@@ -509,7 +509,8 @@ Deno.test("Meta: statuses only move forward, wait for their message, and failure
         j.messages[0].id = nextWamid;
         return Response.json(j, { status: r.status });
       };
-      await deliver(f.ctx.services, config, row, "5511988887777");
+      const who = { id: row.contactId, name: null, phone: "+5511988887777", email: null, blocked: false };
+      await deliver(f.ctx.services, config, row, "5511988887777", who, { finalAttempt: false });
       f.ctx.services.fetch = realFetch;
       const s = await status(queued.message.id);
       assert.equal(s.status, "delivered");

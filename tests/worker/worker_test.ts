@@ -301,7 +301,7 @@ Deno.test("Worker bundle runs in workerd", async (t) => {
         assert.equal(created.status, 201, await created.text());
         const event = await sa.next();
         assert.deepEqual([event.type, event.channel, event.event], ["event", "contacts", "contact.created"]);
-        assert.equal((event.data as { phone: string }).phone, "+5511987654321");
+        assert.equal((event.data as { contact: { phone: string } }).contact.phone, "+5511987654321");
         assert.deepEqual(await sb.events(), [], "the other tenant's room got nothing");
 
         // Presence: an agent of tenant A comes online and leaves; tenant B never hears of it.

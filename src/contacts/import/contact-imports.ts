@@ -8,7 +8,7 @@ import { uuidv7 } from "../../core/ids.ts";
 import { storableText } from "../../core/storable-text.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import { offsetOf, type PageParams } from "../../http/pagination.ts";
-import { countRows } from "../../platform/db/query-helpers.ts";
+import { pageAndTotal } from "../../platform/db/query-helpers.ts";
 import type { Services } from "../../services.ts";
 import { applyImportChunk, nextChunk } from "./apply-import-chunk.ts";
 import { phoneHeaderNames, planColumns } from "./import-columns.ts";
@@ -170,22 +170,30 @@ export async function findImport(s: Services, p: Principal, id: string): Promise
 
 export async function listImports(s: Services, p: Principal, q: PageParams) {
   const where = eq(contactImports.tenantId, p.tenantId!);
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(contactImports).where(where)
-      .orderBy(desc(contactImports.createdAt)).limit(q.limit).offset(offsetOf(q)),
-    countRows(s.database.db, contactImports, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      db.select().from(contactImports).where(where)
+        .orderBy(desc(contactImports.createdAt)).limit(q.limit).offset(offsetOf(q)),
+    contactImports,
+    where,
+  );
   return { data: rows.map(importView), total };
 }
 
 /** The per-row report: row (its line in the file), field, reason and the offending value. */
 export async function importErrors(s: Services, importId: string, q: PageParams) {
   const where = eq(contactImportErrors.importId, importId);
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(contactImportErrors).where(where)
-      .orderBy(asc(contactImportErrors.row), asc(contactImportErrors.id)).limit(q.limit).offset(offsetOf(q)),
-    countRows(s.database.db, contactImportErrors, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      db.select().from(contactImportErrors).where(where)
+        .orderBy(asc(contactImportErrors.row), asc(contactImportErrors.id)).limit(q.limit).offset(
+          offsetOf(q),
+        ),
+    contactImportErrors,
+    where,
+  );
   return { data: rows.map((e) => ({ row: e.row, field: e.field, reason: e.reason, value: e.value })), total };
 }
 

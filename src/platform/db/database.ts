@@ -33,6 +33,20 @@ export function resultRows<Row>(result: unknown): Row[] {
   return ((result as { rows?: Row[] }).rows ?? []) as Row[];
 }
 
+/**
+ * `atomic` for a list of statements whose length is known only at run time; none at all costs no
+ * round trip. Answers each statement's result, in order. (Building a statement runs nothing, so
+ * the list is built once to count it and again inside the unit of work.)
+ */
+export async function atomicList(
+  database: Database,
+  build: (db: Db) => BatchItem<"pg">[],
+): Promise<unknown[]> {
+  if (build(database.db).length === 0) return [];
+  const results = await database.atomic((db) => build(db) as unknown as AtomicBatch);
+  return [...results];
+}
+
 /** `atomic` for drivers with real transactions (PGlite, postgres.js). */
 export async function atomicViaTransaction<T extends AtomicBatch>(
   db: Db,

@@ -1,11 +1,34 @@
 import { type Column, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { PgTable } from "drizzle-orm/pg-core";
-import type { Db } from "./database.ts";
+import type { Database, Db } from "./database.ts";
+import { allReads, readQuery, runReads } from "./reads.ts";
 
 /** Rows of `table` matching `where`: the `total` of a paginated list. */
 export async function countRows(db: Db, table: PgTable, where?: SQL): Promise<number> {
   const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(table).where(where);
   return n;
+}
+
+/** The `count(*)` of a list, as a statement to send in the same batch as the page it totals. */
+export const countOf = (db: Db, table: PgTable, where?: SQL) =>
+  db.select({ n: sql<number>`count(*)::int` }).from(table).where(where);
+
+/**
+ * A page of a list and its total in one round trip (ROUND_TRIP_BUDGET.read): both statements go
+ * out in one batch, which also makes them agree (one snapshot).
+ */
+export async function pageAndTotal<Q extends BatchItem<"pg">>(
+  database: Database,
+  page: (db: Db) => Q,
+  table: PgTable,
+  where?: SQL,
+): Promise<{ rows: Awaited<Q>; total: number }> {
+  const r = await runReads(
+    database,
+    allReads({ rows: readQuery(page), counted: readQuery((db) => countOf(db, table, where)) }),
+  );
+  return { rows: r.rows as Awaited<Q>, total: r.counted[0].n };
 }
 
 /** A LIKE/ILIKE pattern matching `text` anywhere, its own `%`, `_` and `\` taken literally. */

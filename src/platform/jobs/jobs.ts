@@ -1,5 +1,7 @@
 import type { z } from "@hono/zod-openapi";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Logger } from "../../observability/logger.ts";
+import type { Db } from "../db/database.ts";
 
 export interface EnqueueOptions {
   /**
@@ -21,6 +23,12 @@ export interface EnqueueOptions {
 export interface Enqueued {
   id: string;
   deduplicated: boolean;
+}
+
+export interface JobSpec {
+  name: string;
+  payload: unknown;
+  opts?: EnqueueOptions;
 }
 
 /**
@@ -51,6 +59,13 @@ export interface Enqueued {
 export interface JobQueue {
   readonly kind: "local" | "qstash";
   enqueue(name: string, payload: unknown, opts?: EnqueueOptions): Promise<Enqueued>;
+  /**
+   * Several jobs in one go, and `with`: statements to commit in the same unit of work. On the local
+   * runner the job rows join their batch (one round trip; the jobs exist exactly when the
+   * statements took effect); QStash publishes once the statements are committed. Answers the
+   * results of `with`.
+   */
+  enqueueMany(jobs: JobSpec[], opts?: { with?: (db: Db) => BatchItem<"pg">[] }): Promise<unknown[]>;
 }
 
 export interface JobContext {

@@ -4,13 +4,15 @@ import { uuidv7 } from "../../core/ids.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { errorSummary } from "../../observability/redact.ts";
 import type { Metrics } from "../../observability/metrics.ts";
-import type { Database } from "../db/database.ts";
+import type { BatchItem } from "drizzle-orm/batch";
+import { atomicList, type Database, type Db } from "../db/database.ts";
 import {
   defaultBackoffMs,
   type Enqueued,
   type EnqueueOptions,
   type JobQueue,
   type JobRegistry,
+  type JobSpec,
   PermanentJobError,
 } from "./jobs.ts";
 
@@ -53,20 +55,37 @@ export class LocalJobRunner implements JobQueue {
     this.#now = opts.now ?? (() => new Date());
   }
 
-  async enqueue(name: string, payload: unknown, opts: EnqueueOptions = {}): Promise<Enqueued> {
-    const id = uuidv7();
-    const now = this.#now();
-    const runAt = new Date(now.getTime() + (opts.delaySeconds ?? 0) * 1000);
-    const inserted = await this.database.db.insert(jobs).values({
-      id,
+  #row(name: string, payload: unknown, opts: EnqueueOptions, now: Date): typeof jobs.$inferInsert {
+    return {
+      id: uuidv7(),
       name,
       payload: payload ?? null,
-      runAt,
+      runAt: new Date(now.getTime() + (opts.delaySeconds ?? 0) * 1000),
       maxAttempts: opts.maxAttempts ?? this.registry.maxAttempts(name),
       dedupeId: opts.dedupeId,
       createdAt: now,
       updatedAt: now,
-    }).onConflictDoNothing({ target: jobs.dedupeId }).returning({ id: jobs.id });
+    };
+  }
+
+  async enqueueMany(
+    specs: JobSpec[],
+    opts: { with?: (db: Db) => BatchItem<"pg">[] } = {},
+  ): Promise<unknown[]> {
+    const now = this.#now();
+    const rows = specs.map((j) => this.#row(j.name, j.payload, j.opts ?? {}, now));
+    const insert = (db: Db) =>
+      rows.length ? [db.insert(jobs).values(rows).onConflictDoNothing({ target: jobs.dedupeId })] : [];
+    const results = await atomicList(this.database, (db) => [...(opts.with?.(db) ?? []), ...insert(db)]);
+    if (specs.some((j) => !j.opts?.delaySeconds)) this.#wake();
+    return results.slice(0, results.length - insert(this.database.db).length);
+  }
+
+  async enqueue(name: string, payload: unknown, opts: EnqueueOptions = {}): Promise<Enqueued> {
+    const row = this.#row(name, payload, opts, this.#now());
+    const id = row.id!;
+    const inserted = await this.database.db.insert(jobs).values(row)
+      .onConflictDoNothing({ target: jobs.dedupeId }).returning({ id: jobs.id });
     if (inserted.length === 0) {
       const [existing] = await this.database.db.select({ id: jobs.id }).from(jobs)
         .where(eq(jobs.dedupeId, opts.dedupeId!));

@@ -1,6 +1,8 @@
 import { Client, Receiver } from "@upstash/qstash";
+import type { BatchItem } from "drizzle-orm/batch";
 import { decodeJwt } from "jose";
-import type { Enqueued, EnqueueOptions, JobQueue, JobRegistry } from "./jobs.ts";
+import { atomicList, type Database, type Db } from "../db/database.ts";
+import type { Enqueued, EnqueueOptions, JobQueue, JobRegistry, JobSpec } from "./jobs.ts";
 
 export interface QStashSettings {
   url: string;
@@ -26,6 +28,7 @@ export class QStashJobQueue implements JobQueue {
     settings: QStashSettings,
     private readonly publicBaseUrl: string,
     private readonly registry: JobRegistry,
+    private readonly database?: Database,
   ) {
     this.#client = new Client({ baseUrl: settings.url, token: settings.token });
     this.#maxRetries = settings.maxRetries ?? Infinity;
@@ -50,6 +53,20 @@ export class QStashJobQueue implements JobQueue {
       ...(opts.dedupeId ? { deduplicationId: opts.dedupeId } : {}),
     });
     return { id: res.messageId, deduplicated: res.deduplicated === true };
+  }
+
+  /** The statements first (their changes are what the jobs act on), then one publish per job. */
+  async enqueueMany(
+    specs: JobSpec[],
+    opts: { with?: (db: Db) => BatchItem<"pg">[] } = {},
+  ): Promise<unknown[]> {
+    let results: unknown[] = [];
+    if (opts.with) {
+      if (!this.database) throw new Error("QStash jobs with statements need the database");
+      results = await atomicList(this.database, opts.with);
+    }
+    await Promise.all(specs.map((j) => this.enqueue(j.name, j.payload, j.opts)));
+    return results;
   }
 }
 

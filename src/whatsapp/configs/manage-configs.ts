@@ -9,11 +9,11 @@ import type { PageParams } from "../../http/pagination.ts";
 import { resultRows } from "../../platform/db/database.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { insertWhere } from "../../platform/db/insert-where.ts";
-import { countRows } from "../../platform/db/query-helpers.ts";
+import { countRows, pageAndTotal } from "../../platform/db/query-helpers.ts";
 import { outboundUrlProblem } from "../../platform/http/outbound-url.ts";
 import type { Services } from "../../services.ts";
 import { limitsOf } from "../../tenants/plans.ts";
-import { forgetNumbers } from "../number-cache.ts";
+import { forgetNumbers, numbersByTenant } from "../number-cache.ts";
 import { toE164 } from "../phone.ts";
 import type { ConfigRow, Credentials } from "../providers/provider.ts";
 import { evolution, providerContext } from "../providers/registry.ts";
@@ -43,12 +43,15 @@ export async function listConfigs(
   if (q.status) filters.push(eq(whatsappConfigs.isActive, q.status === "active"));
   if (q.api_type) filters.push(eq(whatsappConfigs.apiType, q.api_type));
   const where = and(...filters);
-  const [rows, total] = await Promise.all([
-    s.database.db.select().from(whatsappConfigs).where(where)
-      .orderBy(desc(whatsappConfigs.isDefault), asc(whatsappConfigs.createdAt))
-      .limit(q.limit).offset((q.page - 1) * q.limit),
-    countRows(s.database.db, whatsappConfigs, where),
-  ]);
+  const { rows, total } = await pageAndTotal(
+    s.database,
+    (db) =>
+      db.select().from(whatsappConfigs).where(where)
+        .orderBy(desc(whatsappConfigs.isDefault), asc(whatsappConfigs.createdAt))
+        .limit(q.limit).offset((q.page - 1) * q.limit),
+    whatsappConfigs,
+    where,
+  );
   return { rows: await Promise.all(rows.map((r) => viewOf(s, r))), total };
 }
 
@@ -337,24 +340,35 @@ export async function deleteConfig(
   return ok(null);
 }
 
-/** The number sends go through: the one named, or the tenant's default active one. */
+/** The tenant's live numbers, default first, from the cache (one read when cold). */
+export async function tenantNumbers(s: Services, tenantId: string): Promise<ConfigRow[]> {
+  let numbers = numbersByTenant.get(tenantId);
+  if (!numbers) {
+    numbers = await s.database.db.select().from(whatsappConfigs).where(live(tenantId))
+      .orderBy(desc(whatsappConfigs.isDefault), asc(whatsappConfigs.createdAt));
+    numbersByTenant.set(tenantId, numbers);
+  }
+  return numbers;
+}
+
+/**
+ * The number sends go through: the one named, or the tenant's default active one, from the
+ * tenant's numbers as cached (src/whatsapp/number-cache.ts; one read when cold). The send's own
+ * batch checks again that it is live and active.
+ */
 export async function resolveSendingConfig(
   s: Services,
   tenantId: string,
   configId: string | undefined,
 ): Promise<Result<ConfigRow>> {
-  const { db } = s.database;
+  const numbers = await tenantNumbers(s, tenantId);
   if (configId) {
-    const [row] = await db.select().from(whatsappConfigs).where(
-      and(eq(whatsappConfigs.id, configId), live(tenantId)),
-    );
+    const row = numbers.find((n) => n.id === configId);
     if (!row) return fail("not_found", "WhatsApp number not found");
     if (!row.isActive) return fail("conflict", "This WhatsApp number is deactivated; activate it to send");
     return ok(row);
   }
-  const [row] = await db.select().from(whatsappConfigs)
-    .where(and(live(tenantId), eq(whatsappConfigs.isActive, true)))
-    .orderBy(desc(whatsappConfigs.isDefault), asc(whatsappConfigs.createdAt)).limit(1);
+  const row = numbers.find((n) => n.isActive);
   if (!row) return fail("conflict", "The tenant has no active WhatsApp number; add one first");
   return ok(row);
 }

@@ -1,19 +1,14 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { whatsappConfigs } from "../../../db/schema/index.ts";
 import type { Services } from "../../services.ts";
-import { recordStatus } from "../message-status.ts";
-import { messageView } from "../message-view.ts";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { EventInput } from "../../events/events.ts";
+import { atomicList, type Db } from "../../platform/db/database.ts";
+import { statusWrite } from "../message-status.ts";
 import { forgetNumbers, numbersById } from "../number-cache.ts";
 import type { ConfigRow } from "../providers/provider.ts";
-import { applyMessages } from "./apply-messages.ts";
+import { readMessages, type WritePlan } from "./apply-messages.ts";
 import type { NormalizedEvent } from "./normalized.ts";
-
-const STATUS_EVENTS = {
-  sent: "message.sent",
-  delivered: "message.delivered",
-  read: "message.read",
-  failed: "message.failed",
-} as const;
 
 export interface RoutedEvent {
   event: NormalizedEvent;
@@ -40,55 +35,70 @@ export async function routeEvents(
 }
 
 /**
- * Applies routed events: every message at once (see `applyMessages`), then the rest in order
- * (statuses refer to messages we sent, never to ones in the same call).
+ * Applies routed events in two round trips whatever they hold (ROUND_TRIP_BUDGET.inboundProcessed):
+ * the messages' contacts and conversations read in one batch, then one batch writes everything:
+ * the messages (src/whatsapp/inbound/apply-messages.ts), each status after them (statuses refer
+ * to messages we sent, never to ones in the same call), the numbers' connection and quality, and
+ * `finish` (the webhook marked processed), so it is processed exactly when its effects are stored.
+ * The events go out afterwards with snapshots from what the batch returned.
  */
-export async function applyEvents(s: Services, routed: RoutedEvent[]): Promise<void> {
+export async function applyEvents(
+  s: Services,
+  routed: RoutedEvent[],
+  finish: (db: Db) => BatchItem<"pg">[] = () => [],
+): Promise<void> {
   const items = routed.flatMap(({ event, config }) =>
     event.kind === "message" ? [{ config, message: event.message }] : []
   );
-  if (items.length > 0) await applyMessages(s, items);
+  const now = s.clock.now();
+  const parts: WritePlan<EventInput[]>[] = [];
+  if (items.length > 0) parts.push(await readMessages(s, items));
+  const qrcodes: { configId: string; value: string }[] = [];
+  let numbersChanged = false;
   for (const { event: e, config } of routed) {
     switch (e.kind) {
       case "message":
         break;
-      case "status": {
-        const outcome = await recordStatus(s, config, e.status);
-        if (outcome?.moved) {
-          await s.events.publish(STATUS_EVENTS[e.status.status], config.tenantId, {
-            message: messageView(outcome.moved),
-          });
-        }
+      case "status":
+        parts.push(statusWrite(config, e.status));
         break;
-      }
       case "connection":
-        await s.database.db.update(whatsappConfigs).set({
-          connectionState: e.state,
-          lastCheckedAt: s.clock.now(),
-          ...(e.state === "error" ? { lastError: `connection refused (${e.reason ?? "no reason"})` } : {}),
-          updatedAt: s.clock.now(),
-        }).where(eq(whatsappConfigs.id, config.id));
-        forgetNumbers();
-        await s.events.publish("whatsapp.connection_updated", config.tenantId, {
-          config_id: config.id,
-          connection_state: e.state,
+        numbersChanged = true;
+        parts.push({
+          statements: (db) => [
+            db.update(whatsappConfigs).set({
+              connectionState: e.state,
+              lastCheckedAt: now,
+              ...(e.state === "error"
+                ? { lastError: `connection refused (${e.reason ?? "no reason"})` }
+                : {}),
+              updatedAt: now,
+            }).where(eq(whatsappConfigs.id, config.id)),
+          ],
+          decode: () => [{
+            type: "whatsapp.connection_updated",
+            tenantId: config.tenantId,
+            data: { config_id: config.id, connection_state: e.state },
+          }],
         });
         break;
       case "qrcode":
-        await s.kv.set(
-          qrKey(config.id),
-          JSON.stringify({ code: e.code, base64: e.base64, pairing_code: e.pairingCode }),
-          {
-            ttlSeconds: 60,
-          },
-        );
+        qrcodes.push({
+          configId: config.id,
+          value: JSON.stringify({ code: e.code, base64: e.base64, pairing_code: e.pairingCode }),
+        });
         break;
       case "quality":
-        await s.database.db.update(whatsappConfigs).set({
-          ...(e.rating ? { qualityRating: e.rating } : {}),
-          ...(e.tier ? { messagingTier: e.tier } : {}),
-          updatedAt: s.clock.now(),
-        }).where(eq(whatsappConfigs.id, config.id));
+        parts.push({
+          statements: (db) => [
+            db.update(whatsappConfigs).set({
+              ...(e.rating ? { qualityRating: e.rating } : {}),
+              ...(e.tier ? { messagingTier: e.tier } : {}),
+              updatedAt: now,
+            }).where(eq(whatsappConfigs.id, config.id)),
+          ],
+          decode: () => [],
+        });
         break;
       case "error":
         s.obs.log.warn("WhatsApp reported an error for a number", {
@@ -96,11 +106,33 @@ export async function applyEvents(s: Services, routed: RoutedEvent[]): Promise<v
           config_id: config.id,
           ...e.error,
         });
-        await s.database.db.update(whatsappConfigs).set({ lastError: `${e.error.code}: ${e.error.title}` })
-          .where(eq(whatsappConfigs.id, config.id));
+        parts.push({
+          statements: (db) => [
+            db.update(whatsappConfigs).set({ lastError: `${e.error.code}: ${e.error.title}` })
+              .where(eq(whatsappConfigs.id, config.id)),
+          ],
+          decode: () => [],
+        });
         break;
     }
   }
+  // Each part's statements, then `finish`; each part decodes its own results.
+  const sizes: number[] = [];
+  const results = await atomicList(s.database, (db) => {
+    sizes.length = 0;
+    const all = parts.map((part) => part.statements(db));
+    for (const list of all) sizes.push(list.length);
+    return [...all.flat(), ...finish(db)];
+  });
+  const events: EventInput[] = [];
+  let at = 0;
+  parts.forEach((part, i) => {
+    events.push(...part.decode(results.slice(at, at + sizes[i])));
+    at += sizes[i];
+  });
+  for (const q of qrcodes) await s.kv.set(qrKey(q.configId), q.value, { ttlSeconds: 60 });
+  if (numbersChanged) forgetNumbers();
+  await s.events.publishAll(events);
 }
 
 export const qrKey = (configId: string) => `wa:qr:${configId}`;

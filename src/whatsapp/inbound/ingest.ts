@@ -5,6 +5,7 @@ import { sha256Hex } from "../../core/crypto.ts";
 import { uuidv7 } from "../../core/ids.ts";
 import { parseStorableJson } from "../../core/storable-text.ts";
 import { errorSummary } from "../../observability/redact.ts";
+import type { Db } from "../../platform/db/database.ts";
 import type { Services } from "../../services.ts";
 import type { ConfigRow } from "../providers/provider.ts";
 import { applyEvents, configById, configByRoute, type RoutedEvent, routeEvents } from "./apply-events.ts";
@@ -47,6 +48,8 @@ export interface StoredEvent {
   provider: WebhookProvider;
   rawBody: string;
   configId: string | null;
+  /** The number itself, when the caller holds it already (no lookup). */
+  config?: ConfigRow;
 }
 
 /**
@@ -145,7 +148,10 @@ async function eventsOf(s: Services, event: StoredEvent): Promise<RoutedEvent[]>
     if (!cache.has(key)) {
       cache.set(
         key,
-        event.configId ? await configById(s, event.configId) : await configByRoute(s, event.provider, route),
+        event.config ??
+          (event.configId
+            ? await configById(s, event.configId)
+            : await configByRoute(s, event.provider, route)),
       );
     }
     return cache.get(key);
@@ -162,13 +168,7 @@ async function applyBatch(s: Services, batch: StoredEvent[]): Promise<("processe
   if (batch.length === 1) return [await applyOne(s, batch[0], 1)];
   try {
     const routed = (await Promise.all(batch.map((e) => eventsOf(s, e)))).flat();
-    await applyEvents(s, routed);
-    await s.database.db.update(webhookEvents).set({
-      status: "processed",
-      processedAt: s.clock.now(),
-      error: null,
-    })
-      .where(and(inArray(webhookEvents.id, batch.map((e) => e.id)), eq(webhookEvents.status, "pending")));
+    await applyEvents(s, routed, (db) => [markProcessed(db, s, batch.map((e) => e.id))]);
     for (const e of batch) s.obs.metrics.webhookEvents.inc({ provider: e.provider, outcome: "processed" });
     return batch.map(() => "processed");
   } catch {
@@ -178,12 +178,15 @@ async function applyBatch(s: Services, batch: StoredEvent[]): Promise<("processe
   }
 }
 
+/** Processed in the same batch as what processing wrote: done exactly when its effects are. */
+const markProcessed = (db: Db, s: Services, ids: string[]) =>
+  db.update(webhookEvents).set({ status: "processed", processedAt: s.clock.now(), error: null })
+    .where(and(inArray(webhookEvents.id, ids), eq(webhookEvents.status, "pending")));
+
 async function applyOne(s: Services, event: StoredEvent, attempts: number): Promise<"processed" | "failed"> {
   const { db } = s.database;
   try {
-    await applyEvents(s, await eventsOf(s, event));
-    await db.update(webhookEvents).set({ status: "processed", processedAt: s.clock.now(), error: null })
-      .where(and(eq(webhookEvents.id, event.id), eq(webhookEvents.status, "pending")));
+    await applyEvents(s, await eventsOf(s, event), (db) => [markProcessed(db, s, [event.id])]);
     s.obs.metrics.webhookEvents.inc({ provider: event.provider, outcome: "processed" });
     return "processed";
   } catch (err) {

@@ -1,6 +1,6 @@
 import { randomHex } from "../../core/random.ts";
 import type { Services } from "../../services.ts";
-import { processWebhook, storeWebhook } from "../inbound/ingest.ts";
+import { processFresh, storeWebhook } from "../inbound/ingest.ts";
 import type { ConfigRow } from "./provider.ts";
 
 /**
@@ -42,12 +42,16 @@ export async function simulateInbound(
       }],
     }],
   };
+  const rawBody = JSON.stringify(payload);
   const stored = await storeWebhook(s, {
     provider: "sandbox",
-    rawBody: JSON.stringify(payload),
+    rawBody,
     tenantId: config.tenantId,
     configId: config.id,
   });
-  await processWebhook(s, stored.id);
+  // This process holds the body: processed without reading it back (as a webhook is after its 200).
+  if (!stored.duplicate) {
+    await processFresh(s, { id: stored.id, provider: "sandbox", rawBody, configId: config.id, config });
+  }
   return { provider_message_id: wamid };
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { afterAnswer } from "../../core/after-answer.ts";
 import { randomHex } from "../../core/random.ts";
 import type { Services } from "../../services.ts";
 import { processWebhook, storeWebhook } from "../inbound/ingest.ts";
@@ -25,20 +26,23 @@ export class SandboxProvider implements WhatsAppProvider {
       { status: "delivered", delay: SANDBOX_DELIVERED_AFTER_S },
       { status: "read", delay: SANDBOX_READ_AFTER_S },
     ];
-    for (const r of receipts) {
-      // Stamped with when WhatsApp would have sent it, whenever the job happens to run.
-      const at = Math.floor(this.s.clock.now().getTime() / 1000) + r.delay;
-      await this.s.jobs.enqueue("whatsapp.sandbox_receipt", {
-        config_id: ctx.config.id,
-        wamid,
-        recipient,
-        status: r.status,
-        at,
-      }, {
-        delaySeconds: r.delay,
-        dedupeId: `sandbox:${wamid}:${r.status}`,
-      });
-    }
+    // Stamped with when WhatsApp would have sent each, whenever its job happens to run; queued
+    // after the answer, as WhatsApp's own receipts come after it.
+    const sentAt = this.s.clock.now().getTime();
+    await afterAnswer(() => {
+      const elapsed = (this.s.clock.now().getTime() - sentAt) / 1000;
+      return this.s.jobs.enqueueMany(receipts.map((r) => ({
+        name: "whatsapp.sandbox_receipt",
+        payload: {
+          config_id: ctx.config.id,
+          wamid,
+          recipient,
+          status: r.status,
+          at: Math.floor(sentAt / 1000) + r.delay,
+        },
+        opts: { delaySeconds: Math.max(0, r.delay - elapsed), dedupeId: `sandbox:${wamid}:${r.status}` },
+      })));
+    });
     return { ok: true, providerMessageId: wamid, waId: recipient };
   }
 
