@@ -4,7 +4,7 @@ import { requestMeta } from "../../src/audit/audit-log.ts";
 import { findSync, listSyncs, MAX_SYNC_DOCUMENTS, startSync, syncView } from "../../src/erp/sync.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { idempotent } from "../../src/http/idempotency.ts";
-import { IdParam, jsonContent } from "../../src/http/openapi-schemas.ts";
+import { acceptedContent, IdParam, jsonContent } from "../../src/http/openapi-schemas.ts";
 import { page, pageOf, PageQuery } from "../../src/http/pagination.ts";
 import { notFound } from "../../src/http/problem.ts";
 import { unwrap } from "../../src/http/unwrap.ts";
@@ -34,7 +34,7 @@ export const startSyncRoute = defineRoute({ permission: "manage:erp" }, {
     body: { required: false, content: { "application/json": { schema: SyncBody } } },
   },
   responses: {
-    202: jsonContent(SyncSchema, "Queued."),
+    202: acceptedContent(SyncSchema, "Queued.", "/api/v1/erp/{erp_type}/sync/{id}"),
     200: jsonContent(SyncSchema, "A sync of this ERP is already running: this one (`reused`)."),
     ...erpResponses,
   },
@@ -70,7 +70,8 @@ export const registerErpSyncRoutes = (app: App) => {
         documents: body.documents,
       }),
     );
-    return reused ? c.json({ ...sync, reused }, 200) : c.json(sync, 202);
+    if (reused) return c.json({ ...sync, reused }, 200);
+    return c.json(sync, 202, { Location: `/api/v1/erp/${type}/sync/${sync.id}` });
   });
 
   app.openapi(listSyncsRoute, async (c) => {

@@ -53,6 +53,7 @@ Deno.test("sandbox: sync into contacts, webhook events, settings, logs, metrics,
       const started = await body<Sync>(res);
       assert.equal(res.status, 202, JSON.stringify(started));
       assert.equal(started.status, "queued");
+      assert.equal(res.headers.get("location"), `/api/v1/erp/sandbox/sync/${started.id}`);
       const again = await api("/sync", { method: "POST" });
       const reused = await body<Sync>(again);
       assert.equal(again.status, 200);
