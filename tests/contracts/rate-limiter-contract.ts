@@ -45,6 +45,10 @@ export async function rateLimiterContract(
     await t.step("the window slides: capacity returns as old requests age out", async () => {
       const id = key();
       const rule = { limit: 2, windowSeconds: 2 };
+      // Start at the beginning of a window: three calls straddling a boundary would see the first
+      // ones weighted down already (that is the sliding window), and the third let through.
+      const into = f.now() % 2000;
+      if (into > 100) await f.pass(2000 - into + 10);
       assert.equal((await f.limiter.limit(id, rule)).success, true);
       assert.equal((await f.limiter.limit(id, rule)).success, true);
       assert.equal((await f.limiter.limit(id, rule)).success, false);
