@@ -1,7 +1,7 @@
 import { erpCallLogs, type ErpCallOutcome } from "../../db/schema/index.ts";
 import { uuidv7 } from "../core/ids.ts";
 import type { Services } from "../services.ts";
-import { maskDocumentsIn } from "./documents.ts";
+import { maskDocumentsIn } from "../core/br-documents.ts";
 import type { ErpType } from "./model.ts";
 
 /**

@@ -36,7 +36,7 @@ import { type AdapterContext, todayIn } from "./adapters/common.ts";
 import { adapterFor } from "./adapters/registry.ts";
 import { CallLog } from "./call-log.ts";
 import { CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
-import { maskDocument, parseDocument } from "./documents.ts";
+import { maskDocument, parseDocument } from "../core/br-documents.ts";
 import { ErpHttp } from "./erp-http.ts";
 import {
   type ErpConnectionStatus,

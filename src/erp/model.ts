@@ -1,4 +1,4 @@
-import type { DocumentType } from "./documents.ts";
+import type { DocumentType } from "../core/br-documents.ts";
 
 /**
  * The one model every ERP adapter answers in (snake_case, as it goes on the wire). Each ERP

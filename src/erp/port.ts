@@ -1,5 +1,5 @@
 import type { Result } from "../core/result.ts";
-import type { TaxDocument } from "./documents.ts";
+import type { TaxDocument } from "../core/br-documents.ts";
 import type {
   ErpConnectionStatus,
   ErpCustomer,

@@ -11,7 +11,7 @@ import { PermanentJobError } from "../platform/jobs/jobs.ts";
 import type { Services } from "../services.ts";
 import { toE164 } from "../whatsapp/phone.ts";
 import { unsupportedOf } from "./adapters/registry.ts";
-import { documentOf, maskDocument, parseDocument } from "./documents.ts";
+import { documentOf, maskDocument, parseDocument } from "../core/br-documents.ts";
 import { erpFor, loadConnection } from "./erp-service.ts";
 import { type ErpCustomer, erpNames, type ErpType } from "./model.ts";
 

@@ -14,7 +14,7 @@ import {
   maskDocument,
   maskDocumentsIn,
   parseDocument,
-} from "../../src/erp/documents.ts";
+} from "../../src/core/br-documents.ts";
 import { buildStaticPix, checkPix, crc16 } from "../../src/erp/pix.ts";
 
 Deno.test("CPF and CNPJ: check digits, punctuation, alphanumeric CNPJ", async (t) => {

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { and, eq } from "drizzle-orm";
 import { erpSandboxCustomers, messages } from "../../db/schema/index.ts";
 import { checkLine } from "../../src/erp/boleto.ts";
-import { isValidCnpj, isValidCpf } from "../../src/erp/documents.ts";
+import { isValidCnpj, isValidCpf } from "../../src/core/br-documents.ts";
 import { checkPix } from "../../src/erp/pix.ts";
 import type { DomainEvent } from "../../src/events/events.ts";
 import { body, createTestContext } from "../support/harness.ts";

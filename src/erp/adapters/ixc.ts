@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from "../../core/result.ts";
-import { documentOf, formatDocument, type TaxDocument } from "../documents.ts";
+import { documentOf, formatDocument, type TaxDocument } from "../../core/br-documents.ts";
 import type { ErpRequest, ErpResponse } from "../erp-http.ts";
 import type {
   CustomerStatus,

@@ -1,6 +1,6 @@
 import { sha256Hex } from "../../core/crypto.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
-import { documentOf, type TaxDocument } from "../documents.ts";
+import { documentOf, type TaxDocument } from "../../core/br-documents.ts";
 import type { ErpResponse } from "../erp-http.ts";
 import type {
   CustomerStatus,

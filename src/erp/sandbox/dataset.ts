@@ -1,5 +1,5 @@
 import { bankBarcode, bankLineFromBarcode } from "../boleto.ts";
-import { cnpjCheckDigits, cpfCheckDigits } from "../documents.ts";
+import { cnpjCheckDigits, cpfCheckDigits } from "../../core/br-documents.ts";
 import type { ErpPlan } from "../model.ts";
 import { buildStaticPix } from "../pix.ts";
 

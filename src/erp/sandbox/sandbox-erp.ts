@@ -10,7 +10,7 @@ import { fail, ok, type Result } from "../../core/result.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import type { Services } from "../../services.ts";
 import { type AdapterContext, pickContract, todayIn } from "../adapters/common.ts";
-import { formatDocument, maskDocument, type TaxDocument } from "../documents.ts";
+import { formatDocument, maskDocument, type TaxDocument } from "../../core/br-documents.ts";
 import type {
   CustomerStatus,
   ErpConnection,
